@@ -1,0 +1,358 @@
+// The in-page runtime of the course's demos.
+//
+// Mounts every demo of the page on each `document$` emission (Material's instant navigation swaps
+// pages without reloading) and passes the learner's control values and code to one Python worker
+// that lives for the whole visit. It holds no maths and builds no markup from the learner's text:
+// figures come back from Python as markup in which that text is already escaped, and they are
+// parsed and cleaned before they are put in the page; everything else is set with textContent.
+(function () {
+  "use strict";
+
+  const config = window.__genaiCourse || {};
+  const siteRoot = new URL("../../", document.currentScript.src);
+  const siteURL = (path) => new URL(path, siteRoot).href;
+  const timeLimit = 1000 * (config.runTimeLimit || 10);
+
+  // ---- one Python worker for the whole visit -------------------------------------------------
+
+  const python = {
+    worker: null,
+    ready: null,
+    state: "idle", // idle | loading | ready | failed
+    failure: "",
+    versions: "",
+    nextId: 1,
+    calls: new Map(),
+  };
+
+  function startPython() {
+    if (python.worker) return python.ready;
+    python.state = "loading";
+    const worker = new Worker(siteURL("assets/genai-course/worker.js"));
+    python.worker = worker;
+    python.ready = new Promise((resolve, reject) => {
+      worker.onmessage = (event) => {
+        const message = event.data;
+        if (message.type === "ready") {
+          python.state = "ready";
+          python.versions = message.versions;
+          resolve();
+        } else if (message.type === "init-error") {
+          fail(message.message);
+          reject(new Error(message.message));
+        } else if (message.type === "result") {
+          const call = python.calls.get(message.id);
+          if (call) {
+            python.calls.delete(message.id);
+            clearTimeout(call.timer);
+            call.resolve(message.result);
+          }
+        }
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        const reason = event.message || "the worker script could not be loaded";
+        fail(reason);
+        reject(new Error(reason));
+      };
+    });
+    python.ready.catch(() => {});
+    const indexURL = /^https?:/.test(config.indexURL) ? config.indexURL : siteURL(config.indexURL);
+    const packages = (config.packages || []).map((p) => (p.endsWith(".whl") ? siteURL(p) : p));
+    worker.postMessage({ type: "init", indexURL, packages });
+    document.dispatchEvent(new CustomEvent("genai-course:python", { detail: "loading" }));
+    return python.ready;
+  }
+
+  function fail(reason) {
+    python.state = "failed";
+    python.failure = reason;
+    mounted.forEach((demo) => demo.unavailable());
+    showUnavailableNotice();
+  }
+
+  // Stop whatever runs (an endless loop, say): the only sure way is a new worker.
+  function restartPython(reason) {
+    if (python.worker) python.worker.terminate();
+    python.worker = null;
+    python.state = "idle";
+    for (const call of python.calls.values()) {
+      clearTimeout(call.timer);
+      call.reject(reason);
+    }
+    python.calls.clear();
+    return startPython();
+  }
+
+  async function callPython(name, source, params) {
+    await startPython();
+    const id = python.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        restartPython(new StopError("timeout"));
+      }, timeLimit);
+      python.calls.set(id, { resolve, reject, timer });
+      python.worker.postMessage({ type: "run", id, name, source, params });
+    });
+  }
+
+  class StopError extends Error {}
+
+  // ---- putting Python's markup into the page safely ------------------------------------------
+
+  const FORBIDDEN = "script, foreignObject, iframe, object, embed, link, meta, style, base, form";
+
+  function cleaned(html) {
+    const doc = new DOMParser().parseFromString(`<body>${html}</body>`, "text/html");
+    doc.body.querySelectorAll(FORBIDDEN).forEach((node) => node.remove());
+    doc.body.querySelectorAll("*").forEach((node) => {
+      for (const attr of Array.from(node.attributes)) {
+        const value = attr.value.trim().toLowerCase();
+        if (attr.name.startsWith("on") || value.startsWith("javascript:")) {
+          node.removeAttribute(attr.name);
+        }
+      }
+    });
+    const fragment = document.createDocumentFragment();
+    Array.from(doc.body.childNodes).forEach((node) => fragment.appendChild(document.importNode(node, true)));
+    return fragment;
+  }
+
+  // ---- one demo ------------------------------------------------------------------------------
+
+  const mounted = new Set();
+
+  function mountDemo(root) {
+    const name = root.dataset.demo;
+    const form = root.querySelector(".gc-controls");
+    const panels = root.querySelector(".gc-panels");
+    const status = root.querySelector(".gc-status");
+    const code = root.querySelector(".gc-code");
+    const output = root.querySelector(".gc-output");
+    const runButton = root.querySelector('[data-action="run"]');
+    const stopButton = root.querySelector('[data-action="stop"]');
+    const resetButton = root.querySelector('[data-action="reset"]');
+    const storageKey = `genai-course:code:${name}`;
+    let busy = false;
+    let queued = false;
+
+    const saved = readStorage(storageKey);
+    if (saved !== null && code && saved !== code.defaultValue) {
+      code.value = saved;
+      root.dataset.edited = "true";
+    }
+
+    function values() {
+      const out = {};
+      for (const element of form.elements) {
+        if (!element.name) continue;
+        out[element.name] = element.type === "checkbox" ? String(element.checked) : element.value;
+      }
+      return out;
+    }
+
+    function setStatus(text, state) {
+      status.textContent = text;
+      status.dataset.state = state;
+    }
+
+    function clearMessages() {
+      root.querySelectorAll("[data-message-for]").forEach((node) => (node.textContent = ""));
+      form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
+    }
+
+    function show(result) {
+      clearMessages();
+      let text = result.output || "";
+      if (result.ok) {
+        panels.replaceChildren(cleaned(result.html));
+        root.dataset.state = "live";
+        setStatus(result.summary, "live");
+      } else {
+        // keep the last good figure; say what is wrong where it is wrong
+        const errors = result.errors || {};
+        for (const [control, message] of Object.entries(errors)) {
+          const slot = root.querySelector(`[data-message-for="${CSS.escape(control)}"]`);
+          if (slot) slot.textContent = message;
+          const input = control && form.elements.namedItem(control);
+          if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+        }
+        if (result.traceback) text += (text ? "\n" : "") + result.traceback;
+        const first = Object.values(errors)[0];
+        setStatus(first ? `Not updated: ${first}` : "Not updated: the program raised an error (see its output).", "error");
+        if (!first && code) root.querySelector(".gc-editor").open = true;
+      }
+      if (output) output.textContent = text;
+    }
+
+    async function update() {
+      if (python.state === "failed") return;
+      if (busy) {
+        queued = true;
+        return;
+      }
+      busy = true;
+      if (stopButton) stopButton.disabled = false;
+      if (python.state !== "ready") setStatus("Starting Python in your browser…", "loading");
+      try {
+        do {
+          queued = false;
+          const result = await callPython(name, code ? code.value : "", values());
+          if (!root.isConnected) return;
+          if (!queued) show(result);
+        } while (queued);
+      } catch (error) {
+        if (!root.isConnected) return;
+        if (error instanceof StopError) {
+          const why =
+            error.message === "timeout"
+              ? `Stopped: the program was still running after ${timeLimit / 1000} s (an endless loop?).`
+              : "Stopped.";
+          setStatus(`${why} Python was restarted; the figure shows the last good result.`, "error");
+          if (output) output.textContent = why;
+        } else if (python.state !== "failed") {
+          setStatus(`Not updated: ${error.message}`, "error");
+        }
+      } finally {
+        busy = false;
+        if (stopButton) stopButton.disabled = true;
+      }
+    }
+
+    const onInput = (event) => {
+      const target = event.target;
+      if (target.type === "range") {
+        const shown = form.querySelector(`output[for="${CSS.escape(target.id)}"]`);
+        if (shown) shown.textContent = target.value;
+      }
+      update();
+    };
+    form.addEventListener("input", onInput);
+    form.addEventListener("submit", (event) => event.preventDefault());
+
+    if (runButton) runButton.addEventListener("click", () => update());
+    if (stopButton) stopButton.addEventListener("click", () => restartPython(new StopError("stop")));
+    if (resetButton) {
+      resetButton.addEventListener("click", () => {
+        code.value = code.defaultValue;
+        removeStorage(storageKey);
+        delete root.dataset.edited;
+        update();
+      });
+    }
+    if (code) {
+      code.addEventListener("input", () => {
+        writeStorage(storageKey, code.value);
+        root.dataset.edited = "true";
+      });
+      code.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          update();
+        }
+      });
+    }
+    // the learner's saved code differs from what the build drew: draw it once Python is there
+    if (root.dataset.edited === "true") update();
+
+    const heatmaps = (event) => highlightCell(event, root);
+    panels.addEventListener("mouseover", heatmaps);
+    panels.addEventListener("focusin", heatmaps);
+
+    const demo = {
+      root,
+      unavailable() {
+        form.querySelectorAll("input, select, textarea, button").forEach((n) => (n.disabled = true));
+        root.querySelectorAll(".gc-buttons button").forEach((n) => (n.disabled = true));
+        setStatus("Figures computed when the site was built; live updates are unavailable.", "unavailable");
+      },
+    };
+    if (python.state === "failed") demo.unavailable();
+    return demo;
+  }
+
+  // Hovering (or focusing) a heatmap cell highlights its row and column and reads out its value.
+  function highlightCell(event, root) {
+    const cell = event.target.closest && event.target.closest("[data-row][data-col]");
+    if (!cell) return;
+    const svg = cell.ownerSVGElement;
+    svg.querySelectorAll(".gc-hl").forEach((n) => n.classList.remove("gc-hl"));
+    const { row, col } = cell.dataset;
+    svg.querySelectorAll(`[data-row="${CSS.escape(row)}"], [data-col="${CSS.escape(col)}"]`)
+      .forEach((n) => n.classList.add("gc-hl"));
+    const figure = cell.closest(".gc-panel");
+    let readout = figure.querySelector(".gc-readout");
+    if (!readout) {
+      readout = document.createElement("p");
+      readout.className = "gc-readout";
+      figure.querySelector(".gc-figure").after(readout);
+    }
+    const title = cell.querySelector("title");
+    readout.textContent = title ? title.textContent : "";
+  }
+
+  // ---- when Python cannot be had -------------------------------------------------------------
+
+  function showUnavailableNotice() {
+    const first = document.querySelector(".gc-demo");
+    if (!first || document.querySelector(".gc-unavailable")) return;
+    const notice = document.createElement("div");
+    notice.className = "admonition warning gc-unavailable";
+    notice.setAttribute("role", "status");
+    const title = document.createElement("p");
+    title.className = "admonition-title";
+    title.textContent = "Live demos are unavailable";
+    const body = document.createElement("p");
+    body.textContent =
+      `Python (Pyodide ${config.pyodideVersion || ""}) could not be loaded in this browser: ${python.failure}. ` +
+      "The figures below were computed when the site was built, so you can still read them; " +
+      "changing a control or running code needs Python to load.";
+    notice.append(title, body);
+    first.before(notice);
+  }
+
+  // ---- storage that never throws (private windows, full quotas) ------------------------------
+
+  function readStorage(key) {
+    try {
+      return window.localStorage.getItem(key);
+    } catch (error) {
+      return null;
+    }
+  }
+  function writeStorage(key, value) {
+    try {
+      window.localStorage.setItem(key, value);
+    } catch (error) {
+      /* the edit still works for this visit */
+    }
+  }
+  function removeStorage(key) {
+    try {
+      window.localStorage.removeItem(key);
+    } catch (error) {
+      /* nothing to remove */
+    }
+  }
+
+  // ---- page lifecycle ------------------------------------------------------------------------
+
+  function mountAll() {
+    mounted.clear();
+    const roots = document.querySelectorAll(".gc-demo[data-demo]");
+    roots.forEach((root) => mounted.add(mountDemo(root)));
+    if (roots.length && python.state === "failed") showUnavailableNotice();
+    // start Python in the background as soon as a page has a demo, before the learner acts
+    if (roots.length && python.state === "idle") startPython();
+  }
+
+  window.genaiCourse = { python, startPython };
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(() => mountAll());
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mountAll);
+  } else {
+    mountAll();
+  }
+})();

@@ -1,0 +1,323 @@
+"""What a demo program is made of, and how one is run — the same code at build time and in the page.
+
+A demo program (``demos/<name>.py``) declares its controls and a ``render`` function:
+
+    CONTROLS = [Slider("d_model", "Model width d_model", 2, 128, 2, default=16)]
+
+    def render(d_model: int) -> View:
+        return View([Panel("Encoding", svg_markup)], summary="16 × 16 encoding")
+
+``run_demo`` executes a program's source, checks the raw control values against ``CONTROLS`` and
+calls ``render``. It returns plain JSON, so the MkDocs plugin (CPython) and the Web Worker
+(Pyodide) show exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import math
+import traceback
+import types
+from html import escape
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Choice",
+    "Control",
+    "Number",
+    "Panel",
+    "Slider",
+    "Text",
+    "Toggle",
+    "View",
+    "defaults",
+    "load_program",
+    "parse_controls",
+    "result_html",
+    "run_demo",
+]
+
+# The most output a run may print before it is cut: a megabyte of text must not freeze the page.
+MAX_OUTPUT_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A number chosen on a range; ``step`` of 1 on whole-number bounds makes it an integer."""
+
+    name: str
+    label: str
+    min: float
+    max: float
+    step: float
+    default: float
+    help: str = ""
+    kind: str = field(default="slider", init=False)
+
+    @property
+    def integer(self) -> bool:
+        return all(float(v).is_integer() for v in (self.min, self.max, self.step, self.default))
+
+    def parse(self, raw: object) -> int | float:
+        return _parse_number(self.label, raw, self.min, self.max, self.integer)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number typed in a box (for values that a slider would make awkward, such as a seed)."""
+
+    name: str
+    label: str
+    min: float
+    max: float
+    default: float
+    integer: bool = False
+    help: str = ""
+    kind: str = field(default="number", init=False)
+
+    def parse(self, raw: object) -> int | float:
+        return _parse_number(self.label, raw, self.min, self.max, self.integer)
+
+
+@dataclass(frozen=True)
+class Text:
+    """Free text, such as a sentence to tokenise; ``max_length`` bounds the work a value can cause."""
+
+    name: str
+    label: str
+    default: str
+    max_length: int = 200
+    multiline: bool = False
+    help: str = ""
+    kind: str = field(default="text", init=False)
+
+    def parse(self, raw: object) -> str:
+        text = "" if raw is None else str(raw)
+        if not text.strip():
+            raise ValueError(f"{self.label}: please enter some text.")
+        if len(text) > self.max_length:
+            raise ValueError(
+                f"{self.label}: at most {self.max_length} characters, got {len(text)}."
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """An on/off switch."""
+
+    name: str
+    label: str
+    default: bool = False
+    help: str = ""
+    kind: str = field(default="toggle", init=False)
+
+    def parse(self, raw: object) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in {"true", "1", "on", "yes"}:
+            return True
+        if str(raw).lower() in {"false", "0", "off", "no", ""}:
+            return False
+        raise ValueError(f"{self.label}: expected on or off, got {raw!r}.")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a few named options."""
+
+    name: str
+    label: str
+    options: tuple[tuple[str, str], ...]  # (value, label shown)
+    default: str
+    help: str = ""
+    kind: str = field(default="choice", init=False)
+
+    def parse(self, raw: object) -> str:
+        values = [value for value, _ in self.options]
+        if str(raw) not in values:
+            raise ValueError(f"{self.label}: choose one of {', '.join(values)}; got {raw!r}.")
+        return str(raw)
+
+
+Control = Slider | Number | Text | Toggle | Choice
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One figure of a demo: SVG markup, and its text alternative (an HTML table or a sentence)."""
+
+    title: str
+    svg: str
+    alt: str = ""  # HTML (a data table) that says what the figure shows
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class View:
+    """What ``render`` returns: the figures, and one sentence announced to screen readers."""
+
+    panels: Sequence[Panel]
+    summary: str
+
+
+def _parse_number(label: str, raw: object, low: float, high: float, integer: bool) -> int | float:
+    text = "" if raw is None else str(raw).strip()
+    if text == "":
+        raise ValueError(f"{label}: please enter a number.")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{label}: {text!r} is not a number.") from None
+    if math.isnan(value):
+        raise ValueError(f"{label}: NaN is not a number.")
+    if not low <= value <= high:
+        raise ValueError(f"{label}: must be between {_fmt(low)} and {_fmt(high)}, got {text}.")
+    if integer:
+        if not value.is_integer():
+            raise ValueError(f"{label}: must be a whole number, got {text}.")
+        return int(value)
+    return value
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def defaults(controls: Sequence[Control]) -> dict[str, Any]:
+    """The default value of every control, by name."""
+    return {c.name: c.parse(c.default) if not isinstance(c, Toggle) else c.default for c in controls}
+
+
+def parse_controls(
+    controls: Sequence[Control], raw: Mapping[str, object]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check raw control values (strings from the page); return (values, errors by control name)."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for control in controls:
+        try:
+            values[control.name] = control.parse(raw.get(control.name, control.default))
+        except ValueError as error:
+            errors[control.name] = str(error)
+    return values, errors
+
+
+_PROGRAMS: dict[str, types.ModuleType] = {}
+
+
+def load_program(source: str, name: str) -> types.ModuleType:
+    """Execute a demo program's source as a fresh module (cached by its text)."""
+    key = hashlib.sha256(source.encode()).hexdigest()
+    if key not in _PROGRAMS:
+        module = types.ModuleType(f"demo_{name}")
+        module.__file__ = f"demos/{name}.py"
+        code = compile(source, f"demos/{name}.py", "exec")
+        exec(code, module.__dict__)
+        _PROGRAMS.clear()  # keep one program per demo page alive, not every edit ever run
+        _PROGRAMS[key] = module
+    return _PROGRAMS[key]
+
+
+class _BoundedWriter(io.StringIO):
+    """Collects printed text up to MAX_OUTPUT_CHARS and counts what it had to drop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def write(self, text: str) -> int:
+        room = MAX_OUTPUT_CHARS - self.tell()
+        if room > 0:
+            super().write(text[:room])
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def text(self) -> str:
+        out = self.getvalue()
+        if self.dropped:
+            out += f"\n… output cut: {self.dropped:,} more characters were printed."
+        return out
+
+
+def _readable_traceback(error: BaseException) -> str:
+    """The traceback from the learner's program down, without the runner's own frames."""
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if not f.filename.endswith(("genai_course/demo.py", "genai_course\\demo.py"))
+    ]
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
+    lines += traceback.format_exception_only(type(error), error)
+    return "".join(lines)
+
+
+def run_demo(source: str, name: str, raw: Mapping[str, object] | None = None) -> str:
+    """Run a demo program with raw control values and return the result as JSON.
+
+    The JSON has ``ok``; then either ``panels`` and ``summary``, or ``errors`` (messages by control
+    name, plus ``""`` for a message about the whole demo) or ``traceback``; and always ``output``
+    (what the program printed, bounded).
+    """
+    writer = _BoundedWriter()
+    result: dict[str, Any]
+    try:
+        with contextlib.redirect_stdout(writer), contextlib.redirect_stderr(writer):
+            program = load_program(source, name)
+            controls: Sequence[Control] = getattr(program, "CONTROLS", [])
+            render: Callable[..., View] | None = getattr(program, "render", None)
+            if render is None:
+                raise NameError("the program must define a function render(...)")
+            values, errors = parse_controls(controls, raw or {})
+            if errors:
+                result = {"ok": False, "errors": errors}
+            else:
+                result = _render(render, values)
+    except Exception as error:  # a learner's program may raise anything; show it, keep going
+        result = {"ok": False, "traceback": _readable_traceback(error)}
+    result["output"] = writer.text()
+    if result["ok"]:
+        result["html"] = result_html(result, name)
+    return json.dumps(result)
+
+
+def _render(render: Callable[..., View], values: dict[str, Any]) -> dict[str, Any]:
+    try:
+        view = render(**values)
+    except ValueError as error:
+        # the library's checks raise ValueError with a message written for learners
+        return {"ok": False, "errors": {"": str(error)}, "traceback": _readable_traceback(error)}
+    if not isinstance(view, View):
+        raise TypeError(f"render(...) must return a View, got {type(view).__name__}")
+    return {
+        "ok": True,
+        "summary": view.summary,
+        "panels": [
+            {"title": p.title, "svg": p.svg, "alt": p.alt, "caption": p.caption}
+            for p in view.panels
+        ],
+    }
+
+
+def result_html(result: dict[str, Any], demo: str) -> str:
+    """The figures of a successful run, as the page shows them (the worker's results look alike)."""
+    parts = []
+    for index, panel in enumerate(result["panels"]):
+        alt = (
+            f'<details class="gc-alt"><summary>Show the data as text</summary>{panel["alt"]}'
+            "</details>"
+            if panel["alt"]
+            else ""
+        )
+        caption = f'<p class="gc-caption">{escape(panel["caption"])}</p>' if panel["caption"] else ""
+        parts.append(
+            f'<figure class="gc-panel" data-panel="{index}" aria-labelledby="gc-{demo}-p{index}">'
+            f'<figcaption id="gc-{demo}-p{index}">{escape(panel["title"])}</figcaption>'
+            f'<div class="gc-figure">{panel["svg"]}</div>{caption}{alt}</figure>'
+        )
+    return "".join(parts)

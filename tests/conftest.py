@@ -1,0 +1,166 @@
+"""Shared fixtures: the built site, a static server on 127.0.0.1, and Chromium driven by Playwright.
+
+Every page a browser test opens has its requests recorded; a request that leaves 127.0.0.1 is
+blocked and fails the test that caused it.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+# The date the build takes as "today" in tests, so the "next session" card is predictable.
+TEST_TODAY = "2026-04-15"
+
+
+def build_site(destination: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `mkdocs build --strict` as a user would, into `destination`."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(destination)],
+        cwd=ROOT,
+        env={**os.environ, "GENAI_TODAY": TEST_TODAY, **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    result = build_site(site)
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")
+    return site
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+    }
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Server:
+    url: str
+    root: Path
+    httpd: http.server.ThreadingHTTPServer = field(repr=False)
+
+
+def serve(root: Path) -> Server:
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return Server(f"http://127.0.0.1:{httpd.server_address[1]}/", root, httpd)
+
+
+@pytest.fixture(scope="session")
+def server(built_site: Path) -> Iterator[Server]:
+    running = serve(built_site)
+    yield running
+    running.httpd.shutdown()
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("GENAI_CHROMIUM"), "chromium", "chromium-browser"):
+        if candidate and (found := shutil.which(candidate)):
+            return found
+    return None  # fall back to Playwright's own browser, where it could be downloaded
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class RequestLog:
+    """Every request a page made; the ones that left 127.0.0.1 were blocked."""
+
+    urls: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in {"data", "blob", "about"} or parts.hostname == "127.0.0.1"
+
+
+def open_context(browser: object, log: RequestLog, **options: object) -> object:
+    context = browser.new_context(**options)  # type: ignore[attr-defined]
+
+    def route(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        log.urls.append(url)
+        if is_local(url):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            log.outside.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", route)
+    # requests made by workers are not routed; record them too
+    context.on("request", lambda request: _record_worker(log, request))
+    return context
+
+
+def _record_worker(log: RequestLog, request: object) -> None:
+    url = request.url  # type: ignore[attr-defined]
+    if url not in log.urls:
+        log.urls.append(url)
+    if not is_local(url) and url not in log.outside:
+        log.outside.append(url)
+
+
+@pytest.fixture
+def requests_log() -> RequestLog:
+    return RequestLog()
+
+
+@pytest.fixture
+def context(browser: object, requests_log: RequestLog) -> Iterator[object]:
+    ctx = open_context(browser, requests_log)
+    yield ctx
+    ctx.close()  # type: ignore[attr-defined]
+    assert not requests_log.outside, f"requests left the site's origin: {requests_log.outside}"
+
+
+@pytest.fixture
+def page(context: object) -> object:
+    page = context.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(60_000)
+    return page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -14,10 +15,14 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
+from genai_course.plugin import pages as render
 from genai_course.plugin.bundle import PYODIDE_VERSION, Bundle, BundleError, build_bundle
+from genai_course.plugin.calendar import schedule_ics
 from genai_course.plugin.config import CourseConfig
+from genai_course.plugin.data import Course, DataError, load_course
 from genai_course.plugin.embed import DemoError, render_demo_html
 from genai_course.plugin.vendor import ensure_katex
 
@@ -27,7 +32,7 @@ log = get_plugin_logger(__name__)
 
 # A directive is a line of its own: {{ demo("attention") }}
 DIRECTIVE = re.compile(r'^[ \t]*\{\{\s*(\w+)\(\s*(?:"([^"]*)")?\s*\)\s*\}\}[ \t]*$', re.MULTILINE)
-ASSETS = ("runtime.js", "worker.js", "math.js", "course.css")
+ASSETS = ("runtime.js", "worker.js", "math.js", "pages.js", "course.css")
 
 
 class CoursePlugin(BasePlugin[CourseConfig]):
@@ -36,6 +41,11 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         self.katex: Path | None = None
         self.project = Path.cwd()
         self.blocks: dict[str, str] = {}
+        self.course: Course | None = None
+        self.demo_pages: dict[str, str] = {}  # demo name -> docs path of the page that embeds it
+        self.today = dt.date.today()
+        self._files: Files | None = None
+        self.docs_dir = Path("docs")
 
     # -- configuration and files ---------------------------------------------------------------
 
@@ -54,6 +64,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             self.katex = ensure_katex(cache)
         except BundleError as error:
             raise PluginError(f"genai-course: the Pyodide bundle cannot be built. {error}") from None
+        self._load_data(config)
         log.info(
             "Pyodide %s bundle: %s (%d files, %.1f MB)",
             PYODIDE_VERSION,
@@ -68,6 +79,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 "vendor/katex/contrib/auto-render.min.js",
                 "assets/genai-course/config.js",
                 "assets/genai-course/math.js",
+                "assets/genai-course/pages.js",
                 "assets/genai-course/runtime.js",
             ]
         )
@@ -75,6 +87,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         assert self.bundle is not None and self.katex is not None
+        self._files = files
         for name in self.bundle.files:
             path = self.bundle.directory / name
             files.append(File.generated(config, f"pyodide/{name}", abs_src_path=str(path)))
@@ -92,7 +105,54 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         files.append(
             File.generated(config, "assets/genai-course/config.js", content=self._runtime_config())
         )
+        assert self.course is not None
+        stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        feed = schedule_ics(self.course, config.site_url or "", stamp)
+        files.append(File.generated(config, "schedule.ics", content=feed))
+        self.demo_pages = {
+            name: file.src_uri
+            for file in files.documentation_pages()
+            for name in re.findall(r'\{\{\s*demo\(\s*"(\w+)"\s*\)\s*\}\}', file.content_string)
+        }
         return files
+
+    def _load_data(self, config: MkDocsConfig) -> None:
+        self.docs_dir = Path(config.docs_dir)
+        try:
+            self.course = load_course(self.project / self.config.data_dir, Path(config.docs_dir))
+        except DataError as error:
+            raise PluginError(f"genai-course: {error}") from None
+        today = os.environ.get("GENAI_TODAY")
+        try:
+            self.today = dt.date.fromisoformat(today) if today else dt.date.today()
+        except ValueError:
+            raise PluginError(f"GENAI_TODAY={today!r} is not a date (YYYY-MM-DD)") from None
+
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        """Fill the Sessions and Topics sections from the data, so the data is the one source."""
+        assert self.course is not None
+        wanted = {
+            "Sessions": [s.page for s in self.course.sessions if s.page],
+            "Topics": [f"topics/{t}.md" for t in self.course.topics],
+        }
+        for section in nav.items:
+            if isinstance(section, Section) and section.title in wanted:
+                listed = {p.file.src_uri for p in section.children if isinstance(p, Page)}
+                for uri in wanted[section.title]:
+                    file = files.get_file_from_path(uri)
+                    if file is None or not isinstance(file.page, Page):
+                        raise PluginError(f"genai-course: {uri} is in the data but not in docs/")
+                    if uri not in listed:
+                        file.page.parent = section
+                        section.children.append(file.page)
+        pages = [p for p in _walk(nav.items) if isinstance(p, Page)]
+        for before, after in zip([None, *pages], [*pages, None], strict=True):
+            if before is not None:
+                before.next_page = after
+            if after is not None:
+                after.previous_page = before
+        nav.pages = pages
+        return nav
 
     def _runtime_config(self) -> str:
         """What the page needs to start Python: where Pyodide is, and which packages to load."""
@@ -130,15 +190,46 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                     f"known: {known}"
                 )
             try:
-                html = handler(argument)
+                text, is_html = handler(argument, page)
             except DemoError as error:
                 raise PluginError(f"{page.file.src_uri}: {error}") from None
+            if not is_html:
+                return text
             # keep the HTML out of Markdown's hands; it is put back in on_page_content
             key = f"GCBLOCK{len(self.blocks):05d}X"
-            self.blocks[key] = html
+            self.blocks[key] = text
             return f"\n{key}\n"
 
-        return DIRECTIVE.sub(expand, markdown)
+        return DIRECTIVE.sub(expand, self._data_parts(markdown, page))
+
+    def _data_parts(self, markdown: str, page: Page) -> str:
+        """Session pages get their title, facts and neighbours; topic pages, where they are taught."""
+        assert self.course is not None
+        uri = page.file.src_uri
+        number = page.meta.get("session")
+        if number is not None:
+            session = next((s for s in self.course.sessions if s.number == number), None)
+            if session is None:
+                raise PluginError(f"{uri}: session {number} is not in data/schedule.yml")
+            if session.page != uri:
+                raise PluginError(f"{uri}: data/schedule.yml gives session {number} the page "
+                                  f"{session.page!r}")
+            page.meta.setdefault("title", f"Session {session.number}: {session.title}")
+            return (
+                render.session_header_markdown(self.course, session, uri)
+                + markdown
+                + render.session_footer_markdown(self.course, session, uri)
+            )
+        topic = page.meta.get("topic")
+        if topic is not None:
+            if topic not in self.course.topics:
+                raise PluginError(f"{uri}: topic {topic!r} is not in data/topics.yml")
+            note = render.topic_note_markdown(self.course, topic, uri, self.demo_pages)
+            heading = re.search(r"^# .*$", markdown, re.MULTILINE)
+            if heading is None:
+                return note + markdown
+            return markdown[: heading.end()] + "\n\n" + note + markdown[heading.end() :]
+        return markdown
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -148,10 +239,50 @@ class CoursePlugin(BasePlugin[CourseConfig]):
 
         return re.sub(r"<p>(GCBLOCK\d{5}X)</p>", restore, html)
 
-    def _directives(self) -> dict[str, Callable[[str | None], str]]:
-        return {"demo": self._demo}
+    def _directives(self) -> dict[str, Callable[[str | None, Page], tuple[str, bool]]]:
+        """Each directive gives (text, is_html): Markdown text goes through MkDocs' link checks."""
+        course = self.course
+        assert course is not None
+        docs = self.docs_dir
+
+        def url_for(page: Page) -> Callable[[str], str]:
+            def url(target: str) -> str:
+                file = self._files.get_file_from_path(target) if self._files else None
+                if file is None:
+                    raise PluginError(f"{page.file.src_uri}: link to missing page {target}")
+                return file.url_relative_to(page.file)
+
+            return url
+
+        return {
+            "demo": lambda name, page: (self._demo(name), True),
+            "schedule": lambda _, page: (render.schedule_markdown(course, page.file.src_uri), False),
+            "next_session": lambda _, page: (
+                render.next_session_markdown(course, self.today, page.file.src_uri),
+                False,
+            ),
+            "latest_updates": lambda _, page: (
+                render.latest_updates_markdown(docs, page.file.src_uri),
+                False,
+            ),
+            "resources": lambda _, page: (render.resources_html(course, url_for(page)), True),
+            "glossary": lambda _, page: (render.glossary_markdown(course, page.file.src_uri), False),
+            "quiz": lambda topic, page: (
+                render.quiz_html([q for q in course.quiz if q.topic == topic], topic or ""),
+                True,
+            ),
+        }
 
     def _demo(self, name: str | None) -> str:
         if not name:
             raise DemoError('demo(...) needs a name, e.g. {{ demo("attention") }}')
         return render_demo_html(name, self.project / self.config.demos_dir)
+
+
+def _walk(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        out.append(item)
+        if isinstance(item, Section):
+            out.extend(_walk(item.children))
+    return out

@@ -1,0 +1,60 @@
+// Small behaviours of the data-driven pages: quiz feedback and resource filters. No maths, and
+// every text shown comes from the page itself (the build wrote it), set with textContent.
+(function () {
+  "use strict";
+
+  function mountQuizzes(root) {
+    root.querySelectorAll(".gc-question").forEach((question) => {
+      const feedback = question.querySelector(".gc-feedback");
+      question.addEventListener("change", (event) => {
+        const choice = event.target;
+        if (choice.type !== "radio") return;
+        question.querySelectorAll(".gc-why").forEach((why) => (why.hidden = true));
+        const why = question.querySelector(`.gc-why[data-option="${CSS.escape(choice.value)}"]`);
+        if (why) why.hidden = false;
+        const right = choice.dataset.correct === "true";
+        question.dataset.answered = right ? "right" : "wrong";
+        feedback.textContent = right ? "Right. " + (why ? why.textContent : "") : "Not quite. " + (why ? why.textContent : "");
+      });
+      // with the script running, the feedback replaces the "show the answer" fallback
+      const answer = question.querySelector(".gc-answer");
+      if (answer) answer.hidden = true;
+    });
+  }
+
+  function mountFilters(root) {
+    const form = root.querySelector(".gc-filters");
+    if (!form) return;
+    form.hidden = false;
+    const count = form.querySelector(".gc-filter-count");
+    const apply = () => {
+      const kind = form.elements.kind.value;
+      const topic = form.elements.topic.value;
+      let shown = 0;
+      root.querySelectorAll(".gc-resources li").forEach((item) => {
+        const visible =
+          (!kind || item.dataset.kind === kind) &&
+          (!topic || item.dataset.topics.split(" ").includes(topic));
+        item.hidden = !visible;
+        if (visible) shown += 1;
+      });
+      root.querySelectorAll(".gc-resource-group").forEach((group) => {
+        group.hidden = !group.querySelector("li:not([hidden])");
+      });
+      count.textContent = `${shown} resource${shown === 1 ? "" : "s"} shown.`;
+    };
+    form.addEventListener("change", apply);
+    apply();
+  }
+
+  function mount() {
+    mountQuizzes(document);
+    mountFilters(document);
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(mount);
+  } else {
+    document.addEventListener("DOMContentLoaded", mount);
+  }
+})();

@@ -1,0 +1,369 @@
+"""The course's data files — schedule, topics, resources, glossary, quiz — loaded and checked.
+
+Each file is read with ``yaml.SafeLoader`` and each entry checked against a MkDocs ``Config``
+subclass, as Material checks its blog authors file. Anything wrong stops the build with a
+``DataError`` that names the file, the entry and what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from mkdocs.config import config_options as opt
+from mkdocs.config.base import Config
+
+__all__ = [
+    "Course",
+    "DataError",
+    "GlossaryTerm",
+    "QuizOption",
+    "QuizQuestion",
+    "Resource",
+    "Session",
+    "Topic",
+    "load_course",
+]
+
+SESSION_KINDS = ("class", "no-class", "presentation")
+RESOURCE_KINDS = (
+    "video", "interactive", "paper", "blog", "book", "course", "list", "taxonomy", "playlist",
+    "code", "article", "demo",
+)  # fmt: skip
+
+
+class DataError(Exception):
+    """A data file is missing, malformed, or refers to something that does not exist."""
+
+
+class _TextDatesLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a wrong date is reported with its entry."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+
+
+# -- schemas -----------------------------------------------------------------------------------
+
+
+class _SessionSchema(Config):
+    number = opt.Type(int)
+    date = opt.Optional(opt.Type(str))  # null only for sessions whose date is not known yet
+    title = opt.Type(str)
+    kind = opt.Choice(SESSION_KINDS)
+    topics = opt.ListOfItems(opt.Type(str), default=[])
+    materials = opt.ListOfItems(opt.Type(str), default=[])
+    page = opt.Optional(opt.Type(str))
+
+
+class _TopicSchema(Config):
+    id = opt.Type(str)
+    title = opt.Type(str)
+    summary = opt.Type(str)
+    demos = opt.ListOfItems(opt.Type(str), default=[])
+    sessions = opt.ListOfItems(opt.Type(int), default=[])
+
+
+class _ResourceSchema(Config):
+    id = opt.Type(str)
+    title = opt.Type(str)
+    kind = opt.Choice(RESOURCE_KINDS)
+    by = opt.Optional(opt.Type(str))
+    url = opt.Optional(opt.Type(str))
+    length_minutes = opt.Optional(opt.Type((int, float)))
+    topics = opt.ListOfItems(opt.Type(str), default=[])
+    sessions = opt.ListOfItems(opt.Type(int), default=[])
+    note = opt.Optional(opt.Type(str))
+
+
+class _TermSchema(Config):
+    term = opt.Type(str)
+    id = opt.Type(str)
+    aliases = opt.ListOfItems(opt.Type(str), default=[])
+    definition = opt.Type(str)
+    topic = opt.Optional(opt.Type(str))
+
+
+class _OptionSchema(Config):
+    text = opt.Type(str)
+    correct = opt.Type(bool, default=False)
+    why = opt.Type(str)
+
+
+class _QuestionSchema(Config):
+    id = opt.Type(str)
+    topic = opt.Type(str)
+    question = opt.Type(str)
+    options = opt.ListOfItems(opt.Type(dict))
+
+
+REQUIRED: dict[type[Config], tuple[str, ...]] = {
+    _SessionSchema: ("number", "date", "title", "kind"),
+    _TopicSchema: ("id", "title", "summary"),
+    _ResourceSchema: ("id", "title", "kind"),
+    _TermSchema: ("term", "id", "definition"),
+    _OptionSchema: ("text", "why"),
+    _QuestionSchema: ("id", "topic", "question", "options"),
+}
+
+
+# -- the validated data ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    number: int
+    date: dt.date | None
+    title: str
+    kind: str
+    topics: tuple[str, ...]
+    materials: tuple[str, ...]
+    page: str | None  # docs-relative path of the session's page
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    summary: str
+    demos: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    title: str
+    kind: str
+    by: str | None
+    url: str | None
+    length_minutes: float | None
+    topics: tuple[str, ...]
+    sessions: tuple[int, ...]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    term: str
+    id: str
+    aliases: tuple[str, ...]
+    definition: str
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class QuizOption:
+    text: str
+    correct: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class QuizQuestion:
+    id: str
+    topic: str
+    question: str
+    options: tuple[QuizOption, ...]
+
+
+@dataclass(frozen=True)
+class Course:
+    title: str
+    timezone: str
+    sessions: tuple[Session, ...]
+    topics: dict[str, Topic]
+    resources: dict[str, Resource]
+    glossary: tuple[GlossaryTerm, ...]
+    quiz: tuple[QuizQuestion, ...]
+
+    def sessions_for_topic(self, topic: str) -> list[Session]:
+        return [s for s in self.sessions if topic in s.topics]
+
+    def next_session(self, today: dt.date) -> Session | None:
+        """The first class or presentation on or after ``today``."""
+        upcoming = [
+            s for s in self.sessions if s.date is not None and s.date >= today and s.kind != "no-class"
+        ]
+        return min(upcoming, key=lambda s: s.date or today, default=None)
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+def _read(path: Path) -> Any:
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)  # noqa: S506
+    except yaml.YAMLError as error:
+        raise DataError(f"{path}: not valid YAML: {error}") from None
+
+
+def _entries(path: Path, data: Any, key: str | None) -> list[Mapping[str, Any]]:
+    items = data.get(key) if key and isinstance(data, dict) else data
+    if not isinstance(items, list):
+        where = f"a list under '{key}'" if key else "a list of entries"
+        raise DataError(f"{path}: expected {where}")
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise DataError(f"{path}: entry {index + 1} should be a mapping of fields, got {item!r}")
+    return items
+
+
+def _checked(path: Path, label: str, raw: Mapping[str, Any], schema: type[Config]) -> Config:
+    config = schema()
+    config.load_dict(dict(raw))
+    failed, warnings = config.validate()
+    missing = [name for name in REQUIRED[schema] if name not in raw]
+    problems = [f"missing field '{name}'" for name in missing]
+    problems += [f"field '{name}': {error}" for name, error in failed if name not in missing]
+    problems += [f"field '{name}': {message}" for name, message in warnings]
+    if problems:
+        raise DataError(f"{path}: {label}: " + "; ".join(problems))
+    return config
+
+
+_T = TypeVar("_T")
+
+
+def _unique(path: Path, items: Iterable[_T], key: str, what: str) -> None:
+    seen: set[object] = set()
+    for item in items:
+        value = getattr(item, key)
+        if value in seen:
+            raise DataError(f"{path}: duplicate {what} {value!r}")
+        seen.add(value)
+
+
+def _label(raw: Mapping[str, Any], index: int, key: str, noun: str) -> str:
+    value = raw.get(key)
+    return f"{noun} {value}" if value is not None else f"{noun} #{index + 1}"
+
+
+def load_topics(path: Path) -> dict[str, Topic]:
+    topics = []
+    for i, raw in enumerate(_entries(path, _read(path), None)):
+        c = _checked(path, _label(raw, i, "id", "topic"), raw, _TopicSchema)
+        topics.append(Topic(c["id"], c["title"], c["summary"], tuple(c["demos"])))
+    _unique(path, topics, "id", "topic id")
+    return {t.id: t for t in topics}
+
+
+def load_schedule(
+    path: Path, topics: Mapping[str, Topic], resources: Mapping[str, Resource], docs: Path
+) -> tuple[str, str, tuple[Session, ...]]:
+    data = _read(path)
+    course = data.get("course", {}) if isinstance(data, dict) else {}
+    sessions = []
+    for i, raw in enumerate(_entries(path, data, "sessions")):
+        label = _label(raw, i, "number", "session")
+        c = _checked(path, label, raw, _SessionSchema)
+        date = None
+        if c["date"] is not None:
+            try:
+                date = dt.date.fromisoformat(c["date"])
+            except ValueError as error:
+                raise DataError(
+                    f"{path}: {label}: date {c['date']!r} is not a valid date ({error}); "
+                    "write it as YYYY-MM-DD"
+                ) from None
+        for topic in c["topics"]:
+            if topic not in topics:
+                raise DataError(
+                    f"{path}: {label}: unknown topic {topic!r}; known topics: "
+                    + ", ".join(sorted(topics))
+                )
+        for material in c["materials"]:
+            if material not in resources:
+                raise DataError(f"{path}: {label}: unknown material {material!r} (not in resources)")
+        if c["page"] is not None and not (docs / c["page"]).is_file():
+            raise DataError(f"{path}: {label}: page {c['page']!r} does not exist in {docs}")
+        sessions.append(
+            Session(c["number"], date, c["title"], c["kind"], tuple(c["topics"]),
+                    tuple(c["materials"]), c["page"])  # fmt: skip
+        )
+    _unique(path, sessions, "number", "session number")
+    dated = [s for s in sessions if s.date is not None]
+    _unique(path, dated, "date", "session date")
+    sessions.sort(key=lambda s: s.number)
+    return str(course.get("title", "")), str(course.get("timezone", "UTC")), tuple(sessions)
+
+
+def load_resources(path: Path, topics: Mapping[str, Topic]) -> dict[str, Resource]:
+    resources = []
+    for i, raw in enumerate(_entries(path, _read(path), None)):
+        label = _label(raw, i, "id", "resource")
+        c = _checked(path, label, raw, _ResourceSchema)
+        if c["url"] is not None and not c["url"].startswith(("https://", "http://")):
+            raise DataError(f"{path}: {label}: url {c['url']!r} must start with https:// or http://")
+        for topic in c["topics"]:
+            if topic not in topics:
+                raise DataError(f"{path}: {label}: unknown topic {topic!r}")
+        resources.append(
+            Resource(c["id"], c["title"], c["kind"], c["by"], c["url"], c["length_minutes"],
+                     tuple(c["topics"]), tuple(c["sessions"]), c["note"])  # fmt: skip
+        )
+    _unique(path, resources, "id", "resource id")
+    return {r.id: r for r in resources}
+
+
+def load_glossary(path: Path, topics: Mapping[str, Topic]) -> tuple[GlossaryTerm, ...]:
+    terms = []
+    for i, raw in enumerate(_entries(path, _read(path), None)):
+        label = _label(raw, i, "id", "term")
+        c = _checked(path, label, raw, _TermSchema)
+        if c["topic"] is not None and c["topic"] not in topics:
+            raise DataError(f"{path}: {label}: unknown topic {c['topic']!r}")
+        terms.append(
+            GlossaryTerm(c["term"], c["id"], tuple(c["aliases"]), c["definition"], c["topic"])
+        )
+    _unique(path, terms, "id", "term id")
+    return tuple(sorted(terms, key=lambda t: t.term.lower()))
+
+
+def load_quiz(path: Path, topics: Mapping[str, Topic]) -> tuple[QuizQuestion, ...]:
+    questions = []
+    for i, raw in enumerate(_entries(path, _read(path), None)):
+        label = _label(raw, i, "id", "question")
+        c = _checked(path, label, raw, _QuestionSchema)
+        if c["topic"] not in topics:
+            raise DataError(f"{path}: {label}: unknown topic {c['topic']!r}")
+        options = tuple(
+            QuizOption(o["text"], o["correct"], o["why"])
+            for j, option in enumerate(c["options"])
+            for o in [_checked(path, f"{label}, option {j + 1}", option, _OptionSchema)]
+        )
+        if sum(o.correct for o in options) != 1:
+            raise DataError(f"{path}: {label}: exactly one option must have correct: true")
+        questions.append(QuizQuestion(c["id"], c["topic"], c["question"], options))
+    _unique(path, questions, "id", "question id")
+    return tuple(questions)
+
+
+def load_course(data_dir: Path, docs_dir: Path) -> Course:
+    """Load and cross-check every data file of the course."""
+    topics = load_topics(data_dir / "topics.yml")
+    resources = load_resources(data_dir / "resources.yml", topics)
+    title, timezone, sessions = load_schedule(data_dir / "schedule.yml", topics, resources, docs_dir)
+    for resource in resources.values():
+        for number in resource.sessions:
+            if number not in {s.number for s in sessions}:
+                raise DataError(
+                    f"{data_dir / 'resources.yml'}: resource {resource.id}: unknown session {number}"
+                )
+    return Course(
+        title=title,
+        timezone=timezone,
+        sessions=sessions,
+        topics=topics,
+        resources=resources,
+        glossary=load_glossary(data_dir / "glossary.yml", topics),
+        quiz=load_quiz(data_dir / "quiz.yml", topics),
+    )

@@ -1,0 +1,75 @@
+"""The foundation, as a learner meets it: the built site served on 127.0.0.1, opened in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import RequestLog, Server
+
+pytestmark = pytest.mark.browser
+
+RESULT = "softmax([0, 1, 2]) = [0.0900, 0.2447, 0.6652]"
+
+
+def test_build_time_figure_is_there_before_python(page: object, server: Server) -> None:
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    caption = page.locator("#gc-demo-numpy_check .gc-panel figcaption")  # type: ignore[attr-defined]
+    assert caption.inner_text() == "softmax([1, 2, 3]) = [0.0900, 0.2447, 0.6652]"
+    note = page.locator("#gc-demo-numpy_check .gc-caption").inner_text()  # type: ignore[attr-defined]
+    assert re.fullmatch(r"Computed by Python 3\.12\.\d+ on linux with NumPy 2\.0\.2\.", note)
+
+
+def test_numpy_runs_in_a_worker_and_the_result_is_shown(
+    page: object, server: Server, requests_log: RequestLog
+) -> None:
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    field = page.get_by_label("Numbers (comma-separated)")  # type: ignore[attr-defined]
+    field.fill("0, 1, 2")
+    demo = page.locator("#gc-demo-numpy_check")  # type: ignore[attr-defined]
+    demo.locator(".gc-caption", has_text="emscripten").wait_for(timeout=90_000)
+    assert demo.locator("figcaption").inner_text() == RESULT
+    assert demo.locator(".gc-caption").inner_text() == (
+        "Computed by Python 3.12.7 on emscripten with NumPy 2.0.2."
+    )
+    assert demo.locator(".gc-status").inner_text() == RESULT  # announced politely
+    # Python lives in a worker: nothing of Pyodide on the page's own thread
+    assert page.evaluate("typeof window.loadPyodide") == "undefined"  # type: ignore[attr-defined]
+    assert page.evaluate("typeof window.pyodide") == "undefined"  # type: ignore[attr-defined]
+    workers = [w.url for w in page.workers]  # type: ignore[attr-defined]
+    assert any(url.endswith("/assets/genai-course/worker.js") for url in workers), workers
+    # the worker took Pyodide, NumPy and the course wheel from this site
+    fetched = "\n".join(requests_log.urls)
+    for name in ("pyodide.asm.wasm", "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
+                 "genai_course-0.1.0-"):
+        assert server.url + "pyodide/" in fetched and name in fetched, name
+
+
+def test_one_worker_serves_the_visit_across_instant_navigation(
+    page: object, server: Server, requests_log: RequestLog
+) -> None:
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    page.wait_for_function("window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
+    page.evaluate("window.__visitMarker = 1")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Home").first.click()  # type: ignore[attr-defined]
+    page.wait_for_url(server.url)  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Try it").first.click()  # type: ignore[attr-defined]
+    page.wait_for_url(server.url + "try-it/")  # type: ignore[attr-defined]
+    # instant navigation: same document, same worker, Python still ready
+    assert page.evaluate("window.__visitMarker") == 1  # type: ignore[attr-defined]
+    assert page.evaluate("window.genaiCourse.python.state") == "ready"  # type: ignore[attr-defined]
+    page.get_by_label("Numbers (comma-separated)").fill("0, 1, 2")  # type: ignore[attr-defined]
+    page.locator("#gc-demo-numpy_check figcaption", has_text=RESULT).wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    booted = [u for u in requests_log.urls if u.endswith("pyodide.asm.wasm")]
+    assert len(booted) == 1, booted
+
+
+def test_bad_value_keeps_figure_and_says_why(page: object, server: Server) -> None:
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    demo = page.locator("#gc-demo-numpy_check")  # type: ignore[attr-defined]
+    before = demo.locator(".gc-figure").inner_html()
+    page.get_by_label("Numbers (comma-separated)").fill("1, two, 3")  # type: ignore[attr-defined]
+    message = demo.locator('[data-message-for=""]')
+    message.filter(has_text="'two' is not a number").wait_for(timeout=90_000)
+    assert demo.locator(".gc-figure").inner_html() == before

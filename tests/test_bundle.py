@@ -1,0 +1,117 @@
+"""The Pyodide bundle: verified files, a lock Pyodide accepts, clear messages when a file is wrong."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from genai_course.plugin import bundle
+from genai_course.plugin.bundle import (
+    CORE_SHA256,
+    NUMPY_WHEEL,
+    PYODIDE_VERSION,
+    BundleError,
+    build_bundle,
+    ensure_official_files,
+    sha256_of,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / ".cache" / "genai-course"
+
+
+@pytest.fixture(scope="module")
+def official() -> Path:
+    """The verified official files (fetched once into the project's cache)."""
+    return ensure_official_files(CACHE, release=None)
+
+
+def test_official_files_match_pinned_hashes(official: Path) -> None:
+    for name, expected in CORE_SHA256.items():
+        assert sha256_of(official / name) == expected
+    lock = json.loads((official / "pyodide-lock.json").read_text())
+    assert lock["info"]["version"] == PYODIDE_VERSION
+    assert lock["packages"]["numpy"]["version"] == "2.0.2"
+    assert sha256_of(official / NUMPY_WHEEL) == lock["packages"]["numpy"]["sha256"]
+    # the value the foundation issue quotes from the official lock
+    assert lock["packages"]["numpy"]["sha256"] == (
+        "ebb61241d962b98b21597d7ce43b67668a6d5bab3acec4fbe958657320d7cd08"
+    )
+
+
+def test_release_folder_with_a_tampered_file_is_refused(official: Path, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    release.mkdir()
+    for name in CORE_SHA256:
+        shutil.copy2(official / name, release / name)
+    with (release / "pyodide.asm.wasm").open("ab") as wasm:
+        wasm.write(b"\0")
+    with pytest.raises(BundleError) as error:
+        ensure_official_files(tmp_path / "cache", release=release)
+    message = str(error.value)
+    assert "pyodide.asm.wasm" in message
+    assert "does not match the official Pyodide 0.27.7 release" in message
+    assert "GENAI_PYODIDE_DIR" in message  # says how to provide the right file
+
+
+def test_release_folder_missing_a_file_says_which(official: Path, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    release.mkdir()
+    shutil.copy2(official / "pyodide.js", release / "pyodide.js")
+    with pytest.raises(BundleError, match=r"pyodide\.asm\.js is missing"):
+        ensure_official_files(tmp_path / "cache", release=release)
+
+
+def test_unreachable_source_stops_with_how_to_provide(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no npm on PATH: the build cannot fetch the core files and must say what to do instead
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(BundleError) as error:
+        ensure_official_files(tmp_path / "empty-cache", release=None)
+    message = str(error.value)
+    assert "`npm` is not installed" in message
+    assert "pyodide-0.27.7.tar.bz2" in message and "pyodide_source: cdn" in message
+
+
+def test_cached_core_file_corrupted_later_is_caught(official: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(official, cache / f"pyodide-{PYODIDE_VERSION}")
+    (cache / f"pyodide-{PYODIDE_VERSION}" / "python_stdlib.zip").write_bytes(b"not a zip")
+    with pytest.raises(BundleError, match="python_stdlib.zip"):
+        ensure_official_files(cache, release=None)
+
+
+def test_bundle_ships_only_what_the_site_needs(official: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(official, cache / f"pyodide-{PYODIDE_VERSION}")
+    built = build_bundle(cache, ROOT, release=None, self_hosted=True, py_compile=True)
+    names = set(built.files)
+    core = {n for n in CORE_SHA256}
+    assert core <= names and NUMPY_WHEEL in names
+    assert names - core - {NUMPY_WHEEL} == {built.course_wheel}
+    lock = json.loads((built.directory / "pyodide-lock.json").read_text())
+    # Pyodide refuses a lock whose info.version differs from its own
+    assert lock["info"]["version"] == PYODIDE_VERSION
+    assert set(lock["packages"]) == {"numpy", "genai-course"}
+    course = lock["packages"]["genai-course"]
+    assert course["file_name"] == built.course_wheel
+    assert course["sha256"] == sha256_of(built.directory / built.course_wheel)
+    assert course["imports"] == ["genai_course"]
+    assert course["depends"] == ["numpy"]
+    # a second build with nothing changed reuses the bundle instead of rebuilding it
+    again = build_bundle(cache, ROOT, release=None, self_hosted=True, py_compile=True)
+    assert again == built
+
+
+def test_cdn_mode_ships_only_the_course_wheel(official: Path, tmp_path: Path) -> None:
+    built = build_bundle(tmp_path / "cache", ROOT, release=None, self_hosted=False)
+    assert built.files == (built.course_wheel,)
+    assert built.course_wheel.endswith("-py3-none-any.whl")
+
+
+def test_messages_name_the_pinned_version() -> None:
+    assert "pyodide@0.27.7" in bundle.HOW_TO_PROVIDE

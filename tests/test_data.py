@@ -1,0 +1,178 @@
+"""The data files: a good set loads; each kind of mistake stops the build naming file and entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from genai_course.plugin.calendar import schedule_ics
+from genai_course.plugin.data import DataError, load_course
+
+TOPICS = """
+- id: attention
+  title: Attention
+  summary: How tokens look at each other.
+  demos: [attention]
+- id: sampling
+  title: Temperature and top-p
+  summary: Choosing the next token.
+"""
+RESOURCES = """
+- id: explainer
+  title: Transformer Explainer
+  kind: interactive
+  url: https://poloclub.github.io/transformer-explainer/
+  topics: [attention]
+  sessions: [4]
+"""
+SCHEDULE = """
+course:
+  title: Generative AI
+  timezone: Europe/Berlin
+sessions:
+  - number: 3
+    date: null
+    title: To be announced
+    kind: class
+  - number: 4
+    date: 2026-04-13
+    title: Paradigms and applications of Generative AI
+    kind: class
+    topics: [attention]
+    materials: [explainer]
+    page: sessions/session-04.md
+  - number: 10
+    date: 2026-06-01
+    title: No class, work on projects at home
+    kind: no-class
+  - number: 11
+    date: 2026-06-08
+    title: Final presentation of projects
+    kind: presentation
+"""
+GLOSSARY = """
+- term: Softmax
+  id: softmax
+  definition: Turns scores into probabilities.
+  topic: attention
+"""
+QUIZ = """
+- id: trivia
+  topic: attention
+  question: Which component processes a sequence in parallel?
+  options:
+    - text: Self-attention
+      correct: true
+      why: Every token attends to every other token at once.
+    - text: Recurrence
+      why: An RNN steps through tokens one at a time.
+"""
+
+
+def write_course(root: Path, **overrides: str) -> tuple[Path, Path]:
+    data, docs = root / "data", root / "docs"
+    (docs / "sessions").mkdir(parents=True)
+    (docs / "sessions" / "session-04.md").write_text("---\nsession: 4\n---\n")
+    data.mkdir()
+    files = {"topics": TOPICS, "resources": RESOURCES, "schedule": SCHEDULE, "glossary": GLOSSARY,
+             "quiz": QUIZ, **overrides}  # fmt: skip
+    for name, text in files.items():
+        (data / f"{name}.yml").write_text(text)
+    return data, docs
+
+
+def test_good_data_loads(tmp_path: Path) -> None:
+    course = load_course(*write_course(tmp_path))
+    assert [s.number for s in course.sessions] == [3, 4, 10, 11]
+    assert course.sessions[1].date == dt.date(2026, 4, 13)
+    assert course.sessions[0].date is None
+    assert course.sessions_for_topic("attention") == [course.sessions[1]]
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        ("2026-04-01", 4),
+        ("2026-04-13", 4),  # on the day itself the card still shows it
+        ("2026-04-14", 11),  # session 10 is no class, so it is skipped
+        ("2026-06-09", None),  # after the last session: nothing is next
+    ],
+)
+def test_next_session(tmp_path: Path, today: str, expected: int | None) -> None:
+    course = load_course(*write_course(tmp_path))
+    session = course.next_session(dt.date.fromisoformat(today))
+    assert (session.number if session else None) == expected
+
+
+BROKEN = [
+    ("schedule", SCHEDULE.replace("2026-04-13", "2026-02-30"),
+     r"schedule\.yml: session 4: date '2026-02-30' is not a valid date \(day is out of range"),
+    ("schedule", SCHEDULE.replace("2026-04-13", "13 April"),
+     r"session 4: date '13 April' is not a valid date"),
+    ("schedule", SCHEDULE.replace("topics: [attention]", "topics: [atention]"),
+     r"schedule\.yml: session 4: unknown topic 'atention'; known topics: attention, sampling"),
+    ("schedule", SCHEDULE.replace("number: 10", "number: 4"),
+     r"schedule\.yml: duplicate session number 4"),
+    ("schedule", SCHEDULE.replace("    title: Final presentation of projects\n", ""),
+     r"schedule\.yml: session 11: missing field 'title'"),
+    ("schedule", SCHEDULE.replace("kind: presentation", "kind: lecture"),
+     r"session 11: field 'kind': Expected one of"),
+    ("schedule", SCHEDULE.replace("page: sessions/session-04.md", "page: sessions/nope.md"),
+     r"session 4: page 'sessions/nope.md' does not exist"),
+    ("schedule", SCHEDULE.replace("materials: [explainer]", "materials: [explaner]"),
+     r"session 4: unknown material 'explaner'"),
+    ("schedule", SCHEDULE.replace("    kind: no-class\n", "    kind: no-class\n    room: 2\n"),
+     r"session 10: field 'room': Unrecognised configuration name"),
+    ("schedule", "sessions: [\n", r"schedule\.yml: not valid YAML"),
+    ("resources", RESOURCES.replace("https://", "ftp://"), r"resource explainer: url 'ftp:"),
+    ("resources", RESOURCES.replace("sessions: [4]", "sessions: [40]"),
+     r"resource explainer: unknown session 40"),
+    ("quiz", QUIZ.replace("      correct: true\n", ""),
+     r"quiz\.yml: question trivia: exactly one option must have correct: true"),
+    ("glossary", GLOSSARY.replace("topic: attention", "topic: nope"),
+     r"glossary\.yml: term softmax: unknown topic 'nope'"),
+    ("topics", TOPICS + TOPICS, r"topics\.yml: duplicate topic id 'attention'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "text", "message"), BROKEN)
+def test_broken_data_names_file_entry_and_problem(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    with pytest.raises(DataError, match=message):
+        load_course(*write_course(tmp_path, **{name: text}))
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    data, docs = write_course(tmp_path)
+    (data / "quiz.yml").unlink()
+    with pytest.raises(DataError, match=r"quiz\.yml: file not found"):
+        load_course(data, docs)
+
+
+def test_calendar_feed_is_valid_and_stable(tmp_path: Path) -> None:
+    course = load_course(*write_course(tmp_path))
+    stamp = dt.datetime(2026, 4, 1, 12, tzinfo=dt.UTC)
+    feed = schedule_ics(course, "https://example.edu/genai/", stamp)
+    calendar = Calendar.from_ical(feed)
+    events = calendar.walk("VEVENT")
+    # the undated placeholder is left out; every dated session is an all-day event
+    assert [str(e["uid"]) for e in events] == [
+        "session-4@example.edu", "session-10@example.edu", "session-11@example.edu"
+    ]  # fmt: skip
+    first = events[0]
+    assert first.decoded("dtstart") == dt.date(2026, 4, 13)
+    assert first.decoded("dtend") == dt.date(2026, 4, 14)
+    assert str(first["summary"]) == "Session 4: Paradigms and applications of Generative AI"
+    assert str(first["url"]) == "https://example.edu/genai/sessions/session-04/"
+    assert str(events[1]["transp"]) == "TRANSPARENT"  # no class: does not block the day
+    # a changed title keeps the UID, so subscribed calendars update rather than duplicate
+    retitled = load_course(
+        *write_course(tmp_path / "b", schedule=SCHEDULE.replace("Paradigms", "Models"))
+    )
+    again = Calendar.from_ical(schedule_ics(retitled, "https://example.edu/genai/", stamp))
+    assert [str(e["uid"]) for e in again.walk("VEVENT")] == [str(e["uid"]) for e in events]
+    assert b"\r\n" in feed and feed.startswith(b"BEGIN:VCALENDAR")

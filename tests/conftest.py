@@ -34,11 +34,14 @@ CHROMIUM_ARGS = [
 TEST_TODAY = "2026-04-15"
 
 
-def build_site(destination: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def build_site(
+    destination: Path, config: Path = ROOT / "mkdocs.yml", **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run `mkdocs build --strict` as a user would, into `destination`."""
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(destination)],
-        cwd=ROOT,
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config),
+         "--site-dir", str(destination)],
+        cwd=config.parent,
         env={**os.environ, "GENAI_TODAY": TEST_TODAY, **env},
         capture_output=True,
         text=True,

@@ -22,6 +22,7 @@ from genai_course.plugin import pages as render
 from genai_course.plugin.bundle import PYODIDE_VERSION, Bundle, BundleError, build_bundle
 from genai_course.plugin.calendar import schedule_ics
 from genai_course.plugin.config import CourseConfig
+from genai_course.plugin.csp import apply_csp
 from genai_course.plugin.data import Course, DataError, load_course
 from genai_course.plugin.embed import DemoError, render_demo_html
 from genai_course.plugin.vendor import ensure_katex
@@ -51,12 +52,19 @@ class CoursePlugin(BasePlugin[CourseConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.project = Path(config.config_file_path).resolve().parent
-        cache = self.project / self.config.cache_dir
+        cache = Path(os.environ.get("GENAI_CACHE_DIR") or self.project / self.config.cache_dir)
         release = os.environ.get("GENAI_PYODIDE_DIR") or self.config.pyodide_dir
+        # the course wheel is built from the package's own source tree
+        source = Path(__file__).resolve().parents[3]
+        if not (source / "pyproject.toml").is_file():
+            raise PluginError(
+                "genai-course: the plugin must run from a source checkout of genai-course "
+                "(pip install -e .), so that the course wheel for the browser can be built."
+            )
         try:
             self.bundle = build_bundle(
                 cache,
-                self.project,
+                source,
                 release=Path(release) if release else None,
                 self_hosted=self.config.pyodide_source == "self-hosted",
                 py_compile=self.config.py_compile,
@@ -168,6 +176,12 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             "runTimeLimit": self.config.run_time_limit,
         }
         return f"window.__genaiCourse = {json.dumps(runtime)};\n"
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        cdn = self.config.pyodide_source == "cdn"
+        origins = [self.config.pyodide_cdn_url.split("/pyodide/")[0]] if cdn else []
+        count = apply_csp(Path(config.site_dir), origins)
+        log.info("Content-Security-Policy set on %d pages", count)
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Callable[..., Any]) -> Any:
         for folder in (self.config.demos_dir, self.config.data_dir, "src/genai_course"):

@@ -1,0 +1,197 @@
+"""Byte-pair encoding (BPE), byte-level as in GPT-2 but small enough to read in one sitting.
+
+Training starts from the 256 byte values and repeats ``num_merges`` times:
+
+    (a, b) = argmax over adjacent pairs of count(a, b)        # the most frequent pair
+    new token id = 256 + merge index,  vocab[id] = vocab[a] + vocab[b]
+
+Ties are broken by the smallest pair ``(a, b)``, so training is deterministic. Text is first split
+into pieces (words with their leading space, numbers, punctuation, whitespace — GPT-2's rule), and
+merges never cross a piece boundary: ``"Hello, world!"`` splits into ``"Hello"``, ``","``,
+``" world"``, ``"!"`` before any merge happens. Because every byte is a token, any text encodes,
+even characters never seen in training.
+
+Only the standard library's ``re`` and ``dataclasses`` are used besides NumPy-free Python, so the
+module imports unchanged under CPython and Pyodide.
+"""
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "BPETokenizer",
+    "decode",
+    "encode",
+    "pretokenize",
+    "text_stats",
+    "tokens",
+    "train_bpe",
+]
+
+# GPT-2's pre-tokenisation pattern, written for Python's `re` (no \p{L}): contractions, an optional
+# space followed by letters, digits, or other symbols, then runs of whitespace. `[^\W\d_]` is "a
+# letter"; the symbol class adds `_`, which `\w` would otherwise swallow.
+_PIECE = re.compile(r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+""")
+
+
+@dataclass(frozen=True)
+class BPETokenizer:
+    """A trained tokenizer: the merges in the order they were learned, and every token's bytes.
+
+    ``merges[i] = (a, b)`` created token ``256 + i``; ``vocab`` maps each id (bytes 0–255 and
+    every merged token) to the bytes it stands for.
+    """
+
+    merges: list[tuple[int, int]]
+    vocab: dict[int, bytes]
+
+
+def pretokenize(text: str) -> list[str]:
+    """Split text into the pieces merges may not cross: ``"Hello, world!"`` -> ``["Hello", ",", " world", "!"]``."""
+    return _PIECE.findall(text)
+
+
+def _utf8(text: str) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, got {type(text).__name__}")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(f"text must be valid Unicode (it contains a lone surrogate): {error}") from None
+
+
+def _pairs(ids: list[int]) -> list[tuple[int, int]]:
+    return list(zip(ids, ids[1:], strict=False))
+
+
+def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
+    """Replace every non-overlapping occurrence of ``pair``, left to right, by ``new_id``."""
+    merged: list[int] = []
+    i = 0
+    while i < len(ids):
+        if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            merged.append(new_id)
+            i += 2
+        else:
+            merged.append(ids[i])
+            i += 1
+    return merged
+
+
+def train_bpe(text: str, num_merges: int) -> BPETokenizer:
+    """Learn up to ``num_merges`` merges from ``text``.
+
+    Each step merges the most frequent adjacent pair (ties: the smallest pair). Training stops
+    early when no pair occurs at least twice, since merging a one-off pair compresses nothing,
+    so ``len(tokenizer.merges) <= num_merges``.
+    """
+    if isinstance(num_merges, bool) or not isinstance(num_merges, int) or num_merges < 0:
+        raise ValueError(f"num_merges must be a whole number >= 0, got {num_merges!r}")
+    _utf8(text)
+
+    # count each distinct piece once, weighted by how often it occurs: far fewer pieces to update
+    piece_counts: dict[str, int] = {}
+    for piece in pretokenize(text):
+        piece_counts[piece] = piece_counts.get(piece, 0) + 1
+    words = [list(piece.encode("utf-8")) for piece in piece_counts]
+    freqs = list(piece_counts.values())
+
+    # pair -> total count, and pair -> the words it occurs in, kept up to date after each merge
+    counts: dict[tuple[int, int], int] = {}
+    where: dict[tuple[int, int], set[int]] = {}
+    for w, ids in enumerate(words):
+        for pair in _pairs(ids):
+            counts[pair] = counts.get(pair, 0) + freqs[w]
+            where.setdefault(pair, set()).add(w)
+
+    merges: list[tuple[int, int]] = []
+    vocab = {i: bytes([i]) for i in range(256)}
+    for step in range(num_merges):
+        if not counts:
+            break
+        best = max(counts, key=lambda p: (counts[p], -p[0], -p[1]))
+        if counts[best] < 2:
+            break
+        new_id = 256 + step
+        merges.append(best)
+        vocab[new_id] = vocab[best[0]] + vocab[best[1]]
+        # only the words containing the pair change: take their old pairs out, put the new ones in
+        for w in sorted(where.pop(best)):
+            old, new = words[w], _merge(words[w], best, new_id)
+            for pair in _pairs(old):
+                counts[pair] -= freqs[w]
+                if counts[pair] == 0:
+                    del counts[pair]
+            for pair in _pairs(new):
+                counts[pair] = counts.get(pair, 0) + freqs[w]
+            new_pairs = set(_pairs(new))
+            for pair in set(_pairs(old)) - new_pairs:
+                if pair in where:
+                    where[pair].discard(w)
+            for pair in new_pairs:
+                where.setdefault(pair, set()).add(w)
+            words[w] = new
+    return BPETokenizer(merges=merges, vocab=vocab)
+
+
+def _encode_piece(piece_bytes: bytes, ranks: dict[tuple[int, int], int]) -> list[int]:
+    ids = list(piece_bytes)
+    # apply merges in the order they were learned: always the earliest-learned pair present first
+    while len(ids) >= 2:
+        pair = min(_pairs(ids), key=lambda p: ranks.get(p, len(ranks)))
+        if pair not in ranks:
+            break
+        ids = _merge(ids, pair, 256 + ranks[pair])
+    return ids
+
+
+def encode(tokenizer: BPETokenizer, text: str) -> list[int]:
+    """Text -> token ids: split into pieces, UTF-8 bytes, then the learned merges in order."""
+    _utf8(text)
+    ranks = {pair: i for i, pair in enumerate(tokenizer.merges)}
+    cache: dict[str, list[int]] = {}
+    ids: list[int] = []
+    for piece in pretokenize(text):
+        if piece not in cache:
+            cache[piece] = _encode_piece(piece.encode("utf-8"), ranks)
+        ids.extend(cache[piece])
+    return ids
+
+
+def decode(tokenizer: BPETokenizer, ids: list[int]) -> str:
+    """Token ids -> text: join the tokens' bytes and read them as UTF-8."""
+    unknown = [i for i in ids if i not in tokenizer.vocab]
+    if unknown:
+        raise ValueError(f"unknown token id {unknown[0]!r}: ids run from 0 to {len(tokenizer.vocab) - 1}")
+    # a slice of ids may cut a multi-byte character in half; show that as U+FFFD, don't fail
+    return b"".join(tokenizer.vocab[i] for i in ids).decode("utf-8", errors="replace")
+
+
+def tokens(tokenizer: BPETokenizer, text: str) -> list[str]:
+    """The pieces ``encode`` produces, as strings for display.
+
+    A token holding part of a multi-byte character is shown with escapes, e.g. ``"\\xe2\\x82"``.
+    """
+    return [
+        tokenizer.vocab[i].decode("utf-8", errors="backslashreplace")
+        for i in encode(tokenizer, text)
+    ]
+
+
+def text_stats(text: str, tokenizer: BPETokenizer) -> dict[str, float]:
+    """Measure the rule of thumb "1 token ≈ 4 characters ≈ 0.75 words" on ``text``.
+
+    Returns characters, words (whitespace-separated), tokens, chars_per_token, words_per_token.
+    """
+    n_tokens = len(encode(tokenizer, text))
+    if n_tokens == 0:
+        raise ValueError("text must not be empty: there is nothing to count")
+    n_chars = len(text)
+    n_words = len(text.split())
+    return {
+        "characters": n_chars,
+        "words": n_words,
+        "tokens": n_tokens,
+        "chars_per_token": n_chars / n_tokens,
+        "words_per_token": n_words / n_tokens,
+    }

@@ -1,0 +1,194 @@
+"""Quality gates on every built page: accessibility, privacy, phones, links, and Pyodide missing.
+
+Each gate opens the pages as a browser would and fails on the first thing a student would trip
+over. The counts (pages, rules, links, requests) are written to test-results/gates.txt.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+from tests.conftest import ROOT, RequestLog, Server, open_context
+
+pytestmark = pytest.mark.browser
+
+RESULTS = ROOT / "test-results"
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of the built site, as a path relative to its root ('' is the home page)."""
+    pages = []
+    for html in sorted(site.rglob("index.html")):
+        relative = html.parent.relative_to(site).as_posix()
+        pages.append("" if relative == "." else relative + "/")
+    return pages
+
+
+def record(name: str, values: dict[str, object]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "gates.json"
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[name] = values
+    path.write_text(json.dumps(data, indent=1, sort_keys=True))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violations_and_nothing_leaves_the_origin(
+    browser: object, server: Server, built_site: Path, scheme: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    log = RequestLog()
+    context = open_context(browser, log, color_scheme=scheme)
+    page = context.new_page()  # type: ignore[attr-defined]
+    problems: list[str] = []
+    rules: set[str] = set()
+    pages = site_pages(built_site)
+    for path in pages:
+        page.goto(server.url + path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        # the theme follows the system scheme: make sure the page really is in the one we test
+        actual = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+        assert actual == ("slate" if scheme == "dark" else "default"), (path, actual)
+        response = axe.run(page, options={"resultTypes": ["violations"]}).response
+        for key in ("violations", "passes", "incomplete", "inapplicable"):
+            rules.update(rule["id"] for rule in response.get(key, []))
+        for violation in response["violations"]:
+            if violation["impact"] in {"serious", "critical"}:
+                targets = [n["target"] for n in violation["nodes"][:3]]
+                problems.append(f"/{path}: {violation['id']} ({violation['impact']}) {targets}")
+    context.close()  # type: ignore[attr-defined]
+    record(f"axe-{scheme}", {"pages": len(pages), "rules": len(rules), "requests": len(log.urls)})
+    assert len(pages) >= 5
+    assert not problems, "\n".join(problems)
+    assert not log.outside, f"requests left the site's origin: {log.outside}"
+
+
+def test_pages_fit_a_phone(browser: object, server: Server, built_site: Path) -> None:
+    log = RequestLog()
+    context = open_context(
+        browser, log, viewport={"width": 375, "height": 667}, device_scale_factor=2,
+        is_mobile=True, has_touch=True,
+    )  # fmt: skip
+    page = context.new_page()  # type: ignore[attr-defined]
+    too_wide = []
+    shots = RESULTS / "phone"
+    shots.mkdir(parents=True, exist_ok=True)
+    for path in site_pages(built_site):
+        page.goto(server.url + path, wait_until="load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 375:
+            too_wide.append(f"/{path}: {width}px")
+        if page.locator(".gc-demo").count():
+            name = path.strip("/").replace("/", "_") or "home"
+            page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    context.close()  # type: ignore[attr-defined]
+    assert not too_wide, f"pages wider than a 375 px phone: {too_wide}"
+    assert not log.outside
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        if tag == "a" and values.get("name"):
+            self.ids.add(values["name"] or "")
+        for key in ("href", "src"):
+            if values.get(key) and tag in {"a", "link", "script", "img", "image", "source"}:
+                self.links.append(values[key] or "")
+
+
+def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
+    parsed: dict[Path, _Links] = {}
+
+    def parse(path: Path) -> _Links:
+        if path not in parsed:
+            parser = _Links()
+            parser.feed(path.read_text(encoding="utf-8"))
+            parsed[path] = parser
+        return parsed[path]
+
+    broken, external, internal = [], set(), 0
+    for html in sorted(built_site.rglob("*.html")):
+        base = "http://site/" + html.relative_to(built_site).as_posix()
+        for link in parse(html).links:
+            parts = urlsplit(link)
+            if parts.scheme in {"http", "https"} and parts.netloc != "site":
+                external.add(link)
+                continue
+            if parts.scheme in {"mailto", "data", "javascript"}:
+                continue
+            internal += 1
+            target = urlsplit(urljoin(base, link))
+            file = built_site / unquote(target.path).lstrip("/")
+            if file.is_dir():
+                file = file / "index.html"
+            if not file.is_file():
+                broken.append(f"{html.relative_to(built_site)}: {link} (no such file)")
+            elif target.fragment and file.suffix == ".html":
+                if unquote(target.fragment) not in parse(file).ids:
+                    broken.append(f"{html.relative_to(built_site)}: {link} (no such anchor)")
+    malformed = [u for u in external if not urlsplit(u).netloc or " " in u]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "external-links.txt").write_text("\n".join(sorted(external)) + "\n")
+    record("links", {"internal": internal, "external": len(external)})
+    assert internal > 100
+    assert not broken, "\n".join(broken)
+    assert not malformed, malformed
+
+
+def test_pages_carry_a_content_security_policy(built_site: Path) -> None:
+    for html in [built_site / "index.html", built_site / "try-it" / "index.html"]:
+        text = html.read_text(encoding="utf-8")
+        meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
+        assert meta, html
+        policy = meta.group(1)
+        assert "script-src 'self' 'wasm-unsafe-eval' 'sha256-" in policy
+        assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+        assert "worker-src 'self'" in policy and "object-src 'none'" in policy
+
+
+def test_inline_scripts_violate_the_policy(page: object, server: Server) -> None:
+    """The policy is live: a script injected the way an XSS would be does not run."""
+    page.goto(server.url)  # type: ignore[attr-defined]
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => { const s = document.createElement('script');
+                   s.textContent = 'window.__injected = true'; document.body.append(s); }"""
+    )
+    assert page.evaluate("window.__injected === undefined")  # type: ignore[attr-defined]
+
+
+def test_without_pyodide_figures_stay_and_the_page_says_so_once(
+    browser: object, server: Server, built_site: Path
+) -> None:
+    log = RequestLog()
+    context = open_context(browser, log)
+    context.route("**/pyodide/**", lambda route: route.abort())  # type: ignore[attr-defined]
+    page = context.new_page()  # type: ignore[attr-defined]
+    demo_pages = [p for p in site_pages(built_site)
+                  if 'class="gc-demo"' in (built_site / p / "index.html").read_text()]  # fmt: skip
+    assert demo_pages
+    for path in demo_pages:
+        page.goto(server.url + path)
+        notice = page.locator(".gc-unavailable")
+        notice.wait_for(timeout=30_000)
+        assert notice.count() == 1
+        assert "Live demos are unavailable" in notice.inner_text()
+        assert "computed when the site was built" in notice.inner_text()
+        figures = page.locator(".gc-demo .gc-figure svg")
+        assert figures.count() >= page.locator(".gc-demo").count()
+        assert page.locator(".gc-demo input:not([disabled])").count() == 0
+    context.close()  # type: ignore[attr-defined]

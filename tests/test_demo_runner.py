@@ -1,0 +1,121 @@
+"""The demo runner shared by build time and the browser: controls, errors, output, every demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from genai_course.demo import Choice, Number, Slider, Text, Toggle, load_program, run_demo
+
+DEMOS = sorted((Path(__file__).resolve().parents[1] / "demos").glob("*.py"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("", "please enter a number"),
+        ("abc", "'abc' is not a number"),
+        ("nan", "NaN is not a number"),
+        ("1e9", "must be between 1 and 128, got 1e9"),
+        ("-3", "must be between 1 and 128, got -3"),
+        ("2.5", "must be a whole number, got 2.5"),
+    ],
+)
+def test_slider_rejects_bad_values(raw: str, message: str) -> None:
+    slider = Slider("n", "Number of positions", 1, 128, 1, default=16)
+    with pytest.raises(ValueError, match=message):
+        slider.parse(raw)
+
+
+def test_controls_accept_good_values() -> None:
+    assert Slider("t", "Temperature", 0, 2, 0.05, default=0.7).parse("1.25") == 1.25
+    assert Number("s", "Seed", 0, 10, default=0, integer=True).parse("7") == 7
+    assert Toggle("c", "Causal").parse("true") is True
+    assert Choice("d", "Draw", (("one", "one"), ("many", "many")), default="one").parse("many")
+    with pytest.raises(ValueError, match="at most 5 characters, got 6"):
+        Text("s", "Sentence", default="a", max_length=5).parse("abcdef")
+    with pytest.raises(ValueError, match="please enter some text"):
+        Text("s", "Sentence", default="a").parse("   ")
+
+
+PROGRAM = """
+from genai_course.demo import Panel, Slider, View
+CONTROLS = [Slider("n", "N", 1, 10, 1, default=3)]
+def render(n):
+    print("n is", n)
+    return View([Panel("t", "<svg></svg>")], summary=f"n={n}")
+"""
+
+
+def run(source: str, **raw: object) -> dict[str, object]:
+    result = json.loads(run_demo(source, "test", raw))
+    assert isinstance(result, dict)
+    return result
+
+
+def test_run_returns_panels_summary_output_and_html() -> None:
+    result = run(PROGRAM, n="4")
+    assert result["ok"] and result["summary"] == "n=4" and result["output"] == "n is 4\n"
+    assert '<figure class="gc-panel"' in str(result["html"])
+
+
+def test_bad_control_value_is_reported_for_that_control() -> None:
+    result = run(PROGRAM, n="11")
+    assert result == {"ok": False, "errors": {"n": "N: must be between 1 and 10, got 11."},
+                      "output": ""}  # fmt: skip
+
+
+def test_syntax_error_and_exceptions_give_a_traceback() -> None:
+    broken = run("def render(:\n")
+    assert not broken["ok"] and "SyntaxError" in str(broken["traceback"])
+    raising = run(PROGRAM.replace('print("n is", n)', "1 / 0"))
+    assert "ZeroDivisionError: division by zero" in str(raising["traceback"])
+    assert 'File "demos/test.py", line 5, in render' in str(raising["traceback"])
+    assert "genai_course/demo.py" not in str(raising["traceback"])
+
+
+def test_a_megabyte_of_output_is_cut() -> None:
+    result = run(PROGRAM.replace('print("n is", n)', 'print("x" * 1_000_000)'))
+    assert result["ok"]
+    assert len(str(result["output"])) < 20_100
+    assert "980,001 more characters were printed" in str(result["output"])
+
+
+def test_missing_render_is_explained() -> None:
+    assert "must define a function render" in str(run("x = 1\n")["traceback"])
+
+
+@pytest.mark.parametrize("path", DEMOS, ids=lambda p: p.stem)
+def test_every_demo_renders_its_defaults(path: Path) -> None:
+    result = run(path.read_text())
+    assert result["ok"], result.get("traceback") or result.get("errors")
+    assert result["summary"]
+    assert "<svg" in str(result["html"]) or "<table" in str(result["html"])
+
+
+BAD_VALUES = ["", "   ", "-1", "1e308", "nan", "NaN", "abc", "x" * 5000,
+              " ".join(["token"] * 10_000)]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", DEMOS, ids=lambda p: p.stem)
+def test_every_control_of_every_demo_survives_bad_values(path: Path) -> None:
+    source = path.read_text()
+    controls = load_program(source, path.stem).CONTROLS
+    tried = 0
+    for control in controls:
+        if isinstance(control, Toggle | Choice):
+            values = ["maybe", "", "<script>"]
+        else:
+            values = BAD_VALUES
+        for value in values:
+            result = run(source, **{control.name: value})
+            if result["ok"]:
+                continue  # some "bad-looking" values are fine for some controls (e.g. "-1" as a score)
+            errors = result.get("errors")
+            assert isinstance(errors, dict), result  # never a crash: a message for the learner
+            message = errors.get(control.name) or errors.get("")
+            assert message and len(str(message)) < 300, result
+            tried += 1
+    assert tried >= len(controls)

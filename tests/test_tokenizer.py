@@ -1,0 +1,286 @@
+"""Tests for genai_course.tokenizer: byte-level BPE against a naive reference, round trips, seeds."""
+
+import time
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from genai_course import tokenizer as bpe
+
+# The seed's examples (003): "Hello, world!" -> 4 tokens, "unbelievable" -> ["un", "believ", "able"].
+# One word per line, so words also occur without a leading space, as "unbelievable" does when typed
+# on its own.
+SEED_CORPUS = "\n".join(
+    (
+        ["Hello, world!"] * 3
+        + "undo unfair unkind unhappy unclear unknown unseen untrue".split()
+        + "believe believed believer believes believing".split()
+        + "able capable readable usable washable".split()
+    )
+    * 4
+)
+
+WORDS = (
+    "the a of and to in is that it for on as with was by tokens token model models attention "
+    "transformer diffusion noise image images encoder decoder latent space sample sampling "
+    "probability distribution learn learns learned training data text word words sentence "
+    "unbelievable believe able generation generative language large small query key value "
+    "position positional encoding softmax temperature layer layers head heads vector vectors"
+).split()
+
+
+SYLLABLES = "ka lo mi ne ru ta sen dor vi pla qua tre ist ion ing ed un re able ment".split()
+
+
+def synthetic_corpus(n_chars: int, seed: int = 0) -> str:
+    """Words with Zipf-like frequencies and some punctuation: a stand-in for course text.
+
+    The common words above, then a long tail of made-up words, so that, as in real text, there
+    are thousands of distinct words for training to keep track of.
+    """
+    rng = np.random.default_rng(seed)
+    made_up = [
+        "".join(rng.choice(SYLLABLES, size=rng.integers(2, 5))) for _ in range(2_000)
+    ]
+    vocabulary = WORDS + made_up
+    weights = 1.0 / np.arange(1, len(vocabulary) + 1)
+    n_words = n_chars // 3
+    words = rng.choice(len(vocabulary), size=n_words, p=weights / weights.sum())
+    seps = rng.choice([" ", " ", " ", " ", ", ", ". ", "\n"], size=n_words)
+    return "".join(vocabulary[w] + sep for w, sep in zip(words, seps, strict=True))[:n_chars]
+
+
+# --- an independent, slow reference: every piece occurrence counted anew at every step -----------
+
+
+def reference_train(text: str, num_merges: int) -> list[tuple[int, int]]:
+    sequences = [list(piece.encode("utf-8")) for piece in bpe.pretokenize(text)]
+    merges: list[tuple[int, int]] = []
+    for step in range(num_merges):
+        counts: Counter[tuple[int, int]] = Counter()
+        for seq in sequences:
+            for i in range(len(seq) - 1):
+                counts[(seq[i], seq[i + 1])] += 1
+        if not counts:
+            break
+        # most frequent first, then the smallest pair
+        pair, count = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+        if count < 2:
+            break
+        merges.append(pair)
+        sequences = [reference_merge(seq, pair, 256 + step) for seq in sequences]
+    return merges
+
+
+def reference_merge(seq: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
+    out: list[int] = []
+    skip = False
+    for i, token in enumerate(seq):
+        if skip:
+            skip = False
+            continue
+        if i + 1 < len(seq) and (token, seq[i + 1]) == pair:
+            out.append(new_id)
+            skip = True
+        else:
+            out.append(token)
+    return out
+
+
+def reference_encode(merges: list[tuple[int, int]], text: str) -> list[int]:
+    # apply every merge in the order learned, to each piece (Sennrich et al.'s original loop)
+    ids: list[int] = []
+    for piece in bpe.pretokenize(text):
+        seq = list(piece.encode("utf-8"))
+        for i, pair in enumerate(merges):
+            seq = reference_merge(seq, pair, 256 + i)
+        ids.extend(seq)
+    return ids
+
+
+@pytest.fixture(scope="module")
+def course_tokenizer() -> bpe.BPETokenizer:
+    return bpe.train_bpe(synthetic_corpus(8_000) + SEED_CORPUS, 120)
+
+
+# --- pre-tokenisation ------------------------------------------------------------------------------
+
+
+def test_pretokenize_seed_example() -> None:
+    assert bpe.pretokenize("Hello, world!") == ["Hello", ",", " world", "!"]
+
+
+def test_pretokenize_like_gpt2() -> None:
+    # contractions split off; a run of spaces leaves its last space to the next word
+    assert bpe.pretokenize("I'm  here, it's 2024!") == [
+        "I",
+        "'m",
+        " ",
+        " here",
+        ",",
+        " it",
+        "'s",
+        " 2024",
+        "!",
+    ]
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.text())
+def test_pretokenize_covers_every_character(text: str) -> None:
+    assert "".join(bpe.pretokenize(text)) == text
+
+
+# --- training --------------------------------------------------------------------------------------
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.text(alphabet="ab c,.é\n", max_size=80), st.integers(0, 20))
+def test_merges_match_naive_reference(text: str, num_merges: int) -> None:
+    tok = bpe.train_bpe(text, num_merges)
+    assert tok.merges == reference_train(text, num_merges)
+
+
+def test_merges_match_reference_on_english() -> None:
+    text = synthetic_corpus(3_000, seed=1) + SEED_CORPUS
+    tok = bpe.train_bpe(text, 60)
+    assert tok.merges == reference_train(text, 60)
+    sample = "the unbelievable model learns, believe it!"
+    assert bpe.encode(tok, sample) == reference_encode(tok.merges, sample)
+
+
+def test_merge_count_and_vocab() -> None:
+    tok = bpe.train_bpe(synthetic_corpus(5_000), 50)
+    assert len(tok.merges) == 50
+    assert sorted(tok.vocab) == list(range(256 + 50))
+    for i, (a, b) in enumerate(tok.merges):
+        # each merge joins two tokens that existed before it
+        assert a < 256 + i and b < 256 + i
+        assert tok.vocab[256 + i] == tok.vocab[a] + tok.vocab[b]
+
+
+def test_training_stops_when_no_pair_repeats() -> None:
+    assert bpe.train_bpe("abc", 10).merges == []
+    # "aa" occurs twice in "aaaa" counted as overlapping pairs, once merged it is gone
+    assert bpe.train_bpe("aaaa", 10).merges == [(97, 97)]
+    assert bpe.train_bpe("", 5).merges == []
+
+
+def test_training_is_deterministic_and_ties_take_the_smallest_pair() -> None:
+    # "ab" and "cd" both occur twice; (97, 98) < (99, 100)
+    assert bpe.train_bpe("cd\nab\ncd\nab", 1).merges == [(97, 98)]
+    assert bpe.train_bpe("cd\nab\ncd\nab", 2).merges == [(97, 98), (99, 100)]
+    text = synthetic_corpus(4_000, seed=3)
+    assert bpe.train_bpe(text, 40) == bpe.train_bpe(text, 40)
+
+
+def test_merges_do_not_cross_piece_boundaries() -> None:
+    tok = bpe.train_bpe("a, a, a, a, a, a", 10)
+    merged = [tok.vocab[256 + i].decode("utf-8") for i in range(len(tok.merges))]
+    assert merged == [" a"]  # never "a," or ", a": those would cross a boundary
+    for token in merged:
+        assert len(bpe.pretokenize(token)) == 1
+
+
+# --- encoding and decoding -------------------------------------------------------------------------
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.text())
+def test_round_trip_any_unicode(course_tokenizer: bpe.BPETokenizer, text: str) -> None:
+    assert bpe.decode(course_tokenizer, bpe.encode(course_tokenizer, text)) == text
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.text(max_size=60), st.integers(0, 30))
+def test_round_trip_when_trained_on_the_text_itself(text: str, num_merges: int) -> None:
+    tok = bpe.train_bpe(text, num_merges)
+    ids = bpe.encode(tok, text)
+    assert bpe.decode(tok, ids) == text
+    assert ids == reference_encode(tok.merges, text)
+
+
+def test_unseen_characters_fall_back_to_bytes(course_tokenizer: bpe.BPETokenizer) -> None:
+    text = "日本語 🙂"
+    ids = bpe.encode(course_tokenizer, text)
+    # nothing like these was in training: one token per UTF-8 byte
+    assert ids == list(text.encode("utf-8"))
+    assert bpe.decode(course_tokenizer, ids) == text
+    assert bpe.tokens(course_tokenizer, "🙂") == ["\\xf0", "\\x9f", "\\x99", "\\x82"]
+
+
+def test_seed_examples_tokenize_as_the_seed_says() -> None:
+    tok = bpe.train_bpe(SEED_CORPUS, 40)
+    assert bpe.tokens(tok, "Hello, world!") == ["Hello", ",", " world", "!"]
+    assert bpe.tokens(tok, "unbelievable") == ["un", "believ", "able"]
+    ids = bpe.encode(tok, "unbelievable")
+    assert len(ids) == 3 and all(i >= 256 for i in ids)
+
+
+def test_encoding_compresses_familiar_text(course_tokenizer: bpe.BPETokenizer) -> None:
+    text = "the attention model learns the distribution of the training data"
+    assert len(bpe.encode(course_tokenizer, text)) < len(text.encode("utf-8")) / 2
+
+
+def test_tokens_join_back_to_the_text(course_tokenizer: bpe.BPETokenizer) -> None:
+    text = "Hello, world! The unbelievable transformer."
+    assert "".join(bpe.tokens(course_tokenizer, text)) == text
+
+
+# --- text statistics -------------------------------------------------------------------------------
+
+
+def test_text_stats_counts() -> None:
+    tok = bpe.train_bpe(SEED_CORPUS, 40)
+    stats = bpe.text_stats("Hello, world! unbelievable", tok)
+    # "Hello" "," " world" "!" " " "un" "believ" "able": the lone space before "unbelievable" keeps
+    # that word in the form it was trained on
+    assert stats["tokens"] == len(bpe.encode(tok, "Hello, world! unbelievable"))
+    assert stats["characters"] == 26
+    assert stats["words"] == 3
+    assert stats["chars_per_token"] == pytest.approx(26 / stats["tokens"])
+    assert stats["words_per_token"] == pytest.approx(3 / stats["tokens"])
+
+
+def test_more_merges_mean_more_characters_per_token() -> None:
+    train, held_out = synthetic_corpus(20_000, seed=5), synthetic_corpus(4_000, seed=6)
+    ratios = []
+    for num_merges in (0, 20, 100, 300):
+        stats = bpe.text_stats(held_out, bpe.train_bpe(train, num_merges))
+        ratios.append(stats["chars_per_token"])
+        if num_merges == 0:
+            # bytes only: exactly one token per UTF-8 byte
+            assert stats["tokens"] == len(held_out.encode("utf-8"))
+    assert ratios == sorted(ratios) and ratios[-1] > 2 * ratios[0]
+
+
+# --- speed and bad input ---------------------------------------------------------------------------
+
+
+def test_training_200_merges_on_40_kb_is_fast() -> None:
+    text = synthetic_corpus(40_000, seed=11)
+    start = time.perf_counter()
+    tok = bpe.train_bpe(text, 200)
+    elapsed = time.perf_counter() - start
+    assert len(tok.merges) == 200
+    # about 0.15 s on the development machine; generous for a loaded CI runner
+    assert elapsed < 2.0, f"training took {elapsed:.2f} s"
+
+
+def test_bad_input() -> None:
+    tok = bpe.train_bpe("ab ab", 1)
+    with pytest.raises(ValueError, match="num_merges must be a whole number >= 0, got -1"):
+        bpe.train_bpe("ab", -1)
+    with pytest.raises(ValueError, match="num_merges"):
+        bpe.train_bpe("ab", 2.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="text must be a str"):
+        bpe.encode(tok, b"ab")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="lone surrogate"):
+        bpe.encode(tok, "a\ud800")
+    with pytest.raises(ValueError, match="unknown token id 999"):
+        bpe.decode(tok, [97, 999])
+    with pytest.raises(ValueError, match="must not be empty"):
+        bpe.text_stats("", tok)

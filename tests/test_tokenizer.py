@@ -1,4 +1,4 @@
-"""Tests for genai_course.tokenizer: byte-level BPE against a naive reference, round trips, seeds."""
+"""Tests for genai_course.tokenizer: byte-level BPE against a naive reference, seeds."""
 
 import time
 from collections import Counter
@@ -10,29 +10,109 @@ from hypothesis import strategies as st
 
 from genai_course import tokenizer as bpe
 
-# The seed's examples (003): "Hello, world!" -> 4 tokens, "unbelievable" -> ["un", "believ", "able"].
-# One word per line, so words also occur without a leading space, as "unbelievable" does when typed
-# on its own.
+# The seed's examples (003): "Hello, world!" -> 4 tokens; "unbelievable" -> ["un", "believ",
+# "able"]. One word per line, so words also occur without a leading space, as "unbelievable" does
+# when typed on its own.
 SEED_CORPUS = "\n".join(
     (
         ["Hello, world!"] * 3
-        + "undo unfair unkind unhappy unclear unknown unseen untrue".split()
-        + "believe believed believer believes believing".split()
-        + "able capable readable usable washable".split()
+        + ["undo", "unfair", "unkind", "unhappy", "unclear", "unknown", "unseen", "untrue"]
+        + ["believe", "believed", "believer", "believes", "believing"]
+        + ["able", "capable", "readable", "usable", "washable"]
     )
     * 4
 )
 
-WORDS = (
-    "the a of and to in is that it for on as with was by tokens token model models attention "
-    "transformer diffusion noise image images encoder decoder latent space sample sampling "
-    "probability distribution learn learns learned training data text word words sentence "
-    "unbelievable believe able generation generative language large small query key value "
-    "position positional encoding softmax temperature layer layers head heads vector vectors"
-).split()
+WORDS = [
+    "the",
+    "a",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "that",
+    "it",
+    "for",
+    "on",
+    "as",
+    "with",
+    "was",
+    "by",
+    "tokens",
+    "token",
+    "model",
+    "models",
+    "attention",
+    "transformer",
+    "diffusion",
+    "noise",
+    "image",
+    "images",
+    "encoder",
+    "decoder",
+    "latent",
+    "space",
+    "sample",
+    "sampling",
+    "probability",
+    "distribution",
+    "learn",
+    "learns",
+    "learned",
+    "training",
+    "data",
+    "text",
+    "word",
+    "words",
+    "sentence",
+    "unbelievable",
+    "believe",
+    "able",
+    "generation",
+    "generative",
+    "language",
+    "large",
+    "small",
+    "query",
+    "key",
+    "value",
+    "position",
+    "positional",
+    "encoding",
+    "softmax",
+    "temperature",
+    "layer",
+    "layers",
+    "head",
+    "heads",
+    "vector",
+    "vectors",
+]
 
 
-SYLLABLES = "ka lo mi ne ru ta sen dor vi pla qua tre ist ion ing ed un re able ment".split()
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "ta",
+    "sen",
+    "dor",
+    "vi",
+    "pla",
+    "qua",
+    "tre",
+    "ist",
+    "ion",
+    "ing",
+    "ed",
+    "un",
+    "re",
+    "able",
+    "ment",
+]
 
 
 def synthetic_corpus(n_chars: int, seed: int = 0) -> str:
@@ -42,9 +122,7 @@ def synthetic_corpus(n_chars: int, seed: int = 0) -> str:
     are thousands of distinct words for training to keep track of.
     """
     rng = np.random.default_rng(seed)
-    made_up = [
-        "".join(rng.choice(SYLLABLES, size=rng.integers(2, 5))) for _ in range(2_000)
-    ]
+    made_up = ["".join(rng.choice(SYLLABLES, size=rng.integers(2, 5))) for _ in range(2_000)]
     vocabulary = WORDS + made_up
     weights = 1.0 / np.arange(1, len(vocabulary) + 1)
     n_words = n_chars // 3
@@ -53,7 +131,7 @@ def synthetic_corpus(n_chars: int, seed: int = 0) -> str:
     return "".join(vocabulary[w] + sep for w, sep in zip(words, seps, strict=True))[:n_chars]
 
 
-# --- an independent, slow reference: every piece occurrence counted anew at every step -----------
+# --- an independent, slow reference: every piece occurrence counted anew at every step ------------
 
 
 def reference_train(text: str, num_merges: int) -> list[tuple[int, int]]:
@@ -106,7 +184,7 @@ def course_tokenizer() -> bpe.BPETokenizer:
     return bpe.train_bpe(synthetic_corpus(8_000) + SEED_CORPUS, 120)
 
 
-# --- pre-tokenisation ------------------------------------------------------------------------------
+# --- pre-tokenisation -----------------------------------------------------------------------------
 
 
 def test_pretokenize_seed_example() -> None:
@@ -134,7 +212,7 @@ def test_pretokenize_covers_every_character(text: str) -> None:
     assert "".join(bpe.pretokenize(text)) == text
 
 
-# --- training --------------------------------------------------------------------------------------
+# --- training -------------------------------------------------------------------------------------
 
 
 @settings(deadline=None, max_examples=60)
@@ -185,7 +263,7 @@ def test_merges_do_not_cross_piece_boundaries() -> None:
         assert len(bpe.pretokenize(token)) == 1
 
 
-# --- encoding and decoding -------------------------------------------------------------------------
+# --- encoding and decoding ------------------------------------------------------------------------
 
 
 @settings(deadline=None, max_examples=150)
@@ -230,7 +308,7 @@ def test_tokens_join_back_to_the_text(course_tokenizer: bpe.BPETokenizer) -> Non
     assert "".join(bpe.tokens(course_tokenizer, text)) == text
 
 
-# --- text statistics -------------------------------------------------------------------------------
+# --- text statistics ------------------------------------------------------------------------------
 
 
 def test_text_stats_counts() -> None:
@@ -257,7 +335,7 @@ def test_more_merges_mean_more_characters_per_token() -> None:
     assert ratios == sorted(ratios) and ratios[-1] > 2 * ratios[0]
 
 
-# --- speed and bad input ---------------------------------------------------------------------------
+# --- speed and bad input --------------------------------------------------------------------------
 
 
 def test_training_200_merges_on_40_kb_is_fast() -> None:

@@ -1,4 +1,4 @@
-"""Train the course's tiny GPT: a character-level, decoder-only transformer on the course's own text.
+"""Train the course's tiny GPT: a character-level decoder-only transformer on the course text.
 
 Run once, offline, on a CPU (see training/README.md for the environment):
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: N812 (the PyTorch idiom)
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ class Config:
 
 
 def default_corpus() -> list[Path]:
-    """The site's Markdown pages first, then the seeds, so the last 10 % (validation) is seed prose."""
+    """The site's Markdown pages first, then the seeds: the last 10 % (validation) is seed prose."""
     docs = sorted((ROOT / "docs").rglob("*.md"))
     seeds = sorted(p for p in SEEDS.glob("*.txt"))
     return docs + seeds
@@ -119,7 +119,8 @@ class CausalSelfAttention(nn.Module):
         d_k = d // self.n_head
         # head h reads features h*d_k:(h+1)*d_k of each projection
         q, k, v = (
-            w(x).view(b, n, self.n_head, d_k).transpose(1, 2) for w in (self.w_q, self.w_k, self.w_v)
+            w(x).view(b, n, self.n_head, d_k).transpose(1, 2)
+            for w in (self.w_q, self.w_k, self.w_v)
         )  # [b, h, n, d_k]
         y = F.scaled_dot_product_attention(
             q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
@@ -282,9 +283,11 @@ def main() -> None:
     parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ)
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--max-steps", type=int, default=Config.max_steps)
+    parser.add_argument("--block-size", type=int, default=Config.block_size)
+    parser.add_argument("--batch-size", type=int, default=Config.batch_size)
     args = parser.parse_args()
 
-    cfg = Config(max_steps=args.max_steps)
+    cfg = Config(max_steps=args.max_steps, block_size=args.block_size, batch_size=args.batch_size)
     torch.set_num_threads(1)
     torch.manual_seed(cfg.seed)
     started = time.perf_counter()
@@ -295,7 +298,7 @@ def main() -> None:
     index = {c: i for i, c in enumerate(vocab)}
     ids = torch.tensor([index[c] for c in text], dtype=torch.long)
     # deterministic split: the last 10 % of the characters are the validation text
-    n_val = int(round(cfg.val_fraction * len(text)))
+    n_val = round(cfg.val_fraction * len(text))
     train_ids, val_ids = ids[:-n_val], ids[-n_val:]
     val_text = text[-n_val:]
     train_batches = windows(train_ids, cfg.block_size)
@@ -358,7 +361,9 @@ def main() -> None:
     wall = time.perf_counter() - started
     print(f"best step {best_step}: train {final_train:.6f}  val {final_val:.6f}  ({wall:.0f}s)")
 
-    rel = [str(p.relative_to(ROOT.parent)) if p.is_relative_to(ROOT.parent) else str(p) for p in paths]
+    rel = [
+        str(p.relative_to(ROOT.parent)) if p.is_relative_to(ROOT.parent) else str(p) for p in paths
+    ]
     report = {
         "model": "character-level decoder-only transformer (pre-LayerNorm, GELU tanh, "
         "sinusoidal positions, causal multi-head attention without biases)",

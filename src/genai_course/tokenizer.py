@@ -11,12 +11,13 @@ merges never cross a piece boundary: ``"Hello, world!"`` splits into ``"Hello"``
 ``" world"``, ``"!"`` before any merge happens. Because every byte is a token, any text encodes,
 even characters never seen in training.
 
-Only the standard library's ``re`` and ``dataclasses`` are used besides NumPy-free Python, so the
-module imports unchanged under CPython and Pyodide.
+The module needs no NumPy, only the standard library (``re``, ``dataclasses``, ``itertools``), so it
+imports unchanged under CPython and Pyodide.
 """
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 __all__ = [
     "BPETokenizer",
@@ -47,7 +48,10 @@ class BPETokenizer:
 
 
 def pretokenize(text: str) -> list[str]:
-    """Split text into the pieces merges may not cross: ``"Hello, world!"`` -> ``["Hello", ",", " world", "!"]``."""
+    """Split text into the pieces merges may not cross.
+
+    ``"Hello, world!"`` -> ``["Hello", ",", " world", "!"]``: a word keeps its leading space.
+    """
     return _PIECE.findall(text)
 
 
@@ -57,11 +61,13 @@ def _utf8(text: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise ValueError(f"text must be valid Unicode (it contains a lone surrogate): {error}") from None
+        raise ValueError(
+            f"text must be valid Unicode (it contains a lone surrogate): {error}"
+        ) from None
 
 
 def _pairs(ids: list[int]) -> list[tuple[int, int]]:
-    return list(zip(ids, ids[1:], strict=False))
+    return list(pairwise(ids))
 
 
 def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
@@ -162,7 +168,9 @@ def decode(tokenizer: BPETokenizer, ids: list[int]) -> str:
     """Token ids -> text: join the tokens' bytes and read them as UTF-8."""
     unknown = [i for i in ids if i not in tokenizer.vocab]
     if unknown:
-        raise ValueError(f"unknown token id {unknown[0]!r}: ids run from 0 to {len(tokenizer.vocab) - 1}")
+        raise ValueError(
+            f"unknown token id {unknown[0]!r}: ids run from 0 to {len(tokenizer.vocab) - 1}"
+        )
     # a slice of ids may cut a multi-byte character in half; show that as U+FFFD, don't fail
     return b"".join(tokenizer.vocab[i] for i in ids).decode("utf-8", errors="replace")
 

@@ -23,11 +23,13 @@
     versions: "",
     nextId: 1,
     calls: new Map(),
+    timings: {}, // performance.now() marks: workerStart, ready
   };
 
   function startPython() {
     if (python.worker) return python.ready;
     python.state = "loading";
+    python.timings.workerStart = performance.now();
     const worker = new Worker(siteURL("assets/genai-course/worker.js"));
     python.worker = worker;
     python.ready = new Promise((resolve, reject) => {
@@ -36,6 +38,7 @@
         if (message.type === "ready") {
           python.state = "ready";
           python.versions = message.versions;
+          python.timings.ready = performance.now();
           resolve();
         } else if (message.type === "init-error") {
           fail(message.message);
@@ -168,6 +171,7 @@
         panels.replaceChildren(cleaned(result.html));
         root.dataset.state = "live";
         setStatus(result.summary, "live");
+        root.dispatchEvent(new CustomEvent("genai-course:updated", { bubbles: true }));
       } else {
         // keep the last good figure; say what is wrong where it is wrong
         const errors = result.errors || {};

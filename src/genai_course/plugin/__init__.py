@@ -25,6 +25,7 @@ from genai_course.plugin.config import CourseConfig
 from genai_course.plugin.csp import apply_csp
 from genai_course.plugin.data import Course, DataError, load_course
 from genai_course.plugin.embed import DemoError, render_demo_html
+from genai_course.plugin.glossary import link_terms
 from genai_course.plugin.vendor import ensure_katex
 
 __all__ = ["CoursePlugin"]
@@ -67,7 +68,8 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 source,
                 release=Path(release) if release else None,
                 self_hosted=self.config.pyodide_source == "self-hosted",
-                py_compile=self.config.py_compile,
+                py_compile=os.environ.get("GENAI_PY_COMPILE", str(self.config.py_compile)).lower()
+                in {"1", "true", "yes"},
             )
             self.katex = ensure_katex(cache)
         except BundleError as error:
@@ -251,6 +253,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         def restore(match: re.Match[str]) -> str:
             return self.blocks.pop(match.group(1))
 
+        assert self.course is not None
+        glossary = files.get_file_from_path("glossary.md")
+        if glossary is not None and page.file.src_uri != "glossary.md":
+            html = link_terms(html, self.course.glossary, glossary.url_relative_to(page.file))
         return re.sub(r"<p>(GCBLOCK\d{5}X)</p>", restore, html)
 
     def _directives(self) -> dict[str, Callable[[str | None, Page], tuple[str, bool]]]:

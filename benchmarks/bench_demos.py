@@ -1,0 +1,249 @@
+"""Speed of the demos in headless Chromium, against a baseline page measured in the same run.
+
+Builds the site, serves it on 127.0.0.1 and, for each core demo page, measures in the page
+(performance.now(), from navigation start):
+
+- first figure: when the demo's figure is in the page;
+- time to interactive: a control is changed as soon as the figure is there; when the updated
+  figure is shown;
+- interaction latency: median and p95 over 50 control changes (input event -> updated figure);
+- longest main-thread task (Long Tasks API) while those 50 changes compute;
+- second demo page: the next demo page reached by instant navigation — time from the click to
+  its figure, and to its first recomputed figure.
+
+The baseline does what common tools do: it loads Pyodide and NumPy on the page's main thread when
+the page opens, then computes the same figure. Results are printed as ratios to it.
+
+    ./dev bench              (or: .venv/bin/python benchmarks/bench_demos.py [--runs 3])
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]  # fmt: skip
+
+# For each demo page: the control the benchmark moves, and the values it cycles through.
+SIXTEEN_TOKENS = "The cat drank the milk because it was hungry and then it slept in the sun ."
+DEMOS = {
+    "attention": {
+        "page": "topics/attention/",
+        "setup": {"sentence": SIXTEEN_TOKENS},
+        "control": "head",
+        "values": ["2", "3", "4", "1"],
+    },
+    "positional_encoding": {
+        "page": "topics/positional-encoding/",
+        "setup": {},
+        "control": "d_model",
+        "values": ["32", "48", "64", "80"],
+    },
+    "sampling": {
+        "page": "topics/temperature-and-top-p/",
+        "setup": {},
+        "control": "temperature",
+        "values": ["0.5", "0.9", "1.3", "0.7"],
+    },
+}
+
+# Records figure/update times in the page itself, so Playwright's round trips do not count.
+INSTRUMENT = """
+window.__bench = {longTasks: [], updates: []};
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__bench.longTasks.push([e.startTime, e.duration]);
+}).observe({type: "longtask", buffered: true});
+document.addEventListener("genai-course:updated", () => window.__bench.updates.push(performance.now()));
+const seen = () => {
+  if (!window.__bench.firstFigure && document.querySelector(".gc-demo .gc-figure svg, #baseline-result svg"))
+    window.__bench.firstFigure = performance.now();
+};
+new MutationObserver(seen).observe(document, {childList: true, subtree: true});
+"""
+
+BASELINE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Baseline: Pyodide on page load</title></head>
+<body><main><h1>Baseline</h1><div id="baseline-result">Loading Python…</div></main>
+<script src="../pyodide/pyodide.js"></script>
+<script>
+window.addEventListener("DOMContentLoaded", async () => {
+  const pyodide = await loadPyodide({indexURL: "../pyodide/"});
+  await pyodide.loadPackage(["numpy", "genai-course"]);
+  const source = await (await fetch("DEMO.py")).text();
+  const run = pyodide.pyimport("genai_course.demo").run_demo;
+  const result = JSON.parse(run(source, "DEMO", pyodide.toPy({})));
+  document.getElementById("baseline-result").innerHTML = result.html;
+  window.__bench.result = performance.now();
+});
+</script></body></html>
+"""
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".js": "text/javascript"}  # fmt: skip
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def build(site: Path, py_compile: bool) -> None:
+    env = {**os.environ, "GENAI_PY_COMPILE": str(py_compile)}
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "-d", str(site)],
+                   cwd=ROOT, env=env, check=True)  # fmt: skip
+    bench = site / "_bench"
+    bench.mkdir()
+    for name in DEMOS:
+        (bench / f"{name}.html").write_text(BASELINE.replace("DEMO", name))
+        shutil.copy2(ROOT / "demos" / f"{name}.py", bench / f"{name}.py")
+
+
+def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
+
+
+def fresh_page(browser, url: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    context.add_init_script(INSTRUMENT)
+    context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(url, wait_until="commit")
+    return context, page
+
+
+def set_control(page, demo: str, name: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    page.evaluate(
+        """([demo, name, value]) => {
+             const el = document.querySelector(`#gc-demo-${demo} [name="${name}"]`);
+             el.value = value; el.dispatchEvent(new Event("input", {bubbles: true}));
+             window.__bench.changedAt = performance.now(); }""",
+        [demo, name, value],
+    )
+
+
+def wait_updates(page, count: int) -> float:  # type: ignore[no-untyped-def]
+    page.wait_for_function(f"window.__bench.updates.length >= {count}", timeout=120_000)
+    return float(page.evaluate("window.__bench.updates[window.__bench.updates.length - 1]"))
+
+
+def measure_baseline(browser, url: str, demo: str) -> float:  # type: ignore[no-untyped-def]
+    context, page = fresh_page(browser, f"{url}_bench/{demo}.html")
+    page.wait_for_function("window.__bench.result !== undefined", timeout=180_000)
+    result = float(page.evaluate("window.__bench.result"))
+    context.close()
+    return result
+
+
+def measure_demo(browser, url: str, demo: str, spec: dict) -> dict[str, float]:  # type: ignore[no-untyped-def, type-arg]
+    context, page = fresh_page(browser, url + spec["page"])
+    page.wait_for_function("window.__bench.firstFigure !== undefined")
+    first_figure = float(page.evaluate("window.__bench.firstFigure"))
+    # time to interactive: act at once, as an eager learner would
+    set_control(page, demo, spec["control"], spec["values"][0])
+    interactive = wait_updates(page, 1)
+    for name, value in spec["setup"].items():
+        set_control(page, demo, name, value)
+        wait_updates(page, 2)
+    done = int(page.evaluate("window.__bench.updates.length"))
+    page.evaluate("window.__bench.longTasks = []")
+    latencies = []
+    for i in range(50):
+        set_control(page, demo, spec["control"], spec["values"][i % len(spec["values"])])
+        end = wait_updates(page, done + i + 1)
+        latencies.append(end - float(page.evaluate("window.__bench.changedAt")))
+    long_tasks = [d for _, d in page.evaluate("window.__bench.longTasks")]
+    boot = page.evaluate("window.genaiCourse.python.timings")
+    # the next demo page, reached by instant navigation (Material swaps the page in place)
+    others = [d for d in DEMOS if d != demo]
+    target = DEMOS[others[0]]
+    page.evaluate("window.__bench.updates = []; window.__bench.firstFigure = undefined;")
+    click = float(page.evaluate(
+        f"""() => {{ const a = document.createElement('a'); a.href = '{url}{target["page"]}';
+                     document.querySelector('.md-content').append(a);
+                     const t = performance.now(); a.click(); return t; }}"""
+    ))  # fmt: skip
+    page.wait_for_function(f"document.querySelector('#gc-demo-{others[0]} .gc-figure svg')")
+    second_figure = float(page.evaluate("performance.now()")) - click
+    set_control(page, others[0], target["control"], target["values"][0])
+    second_ready = wait_updates(page, 1) - click
+    reloaded = page.evaluate("performance.getEntriesByType('navigation').length")
+    context.close()
+    return {
+        "first_figure": first_figure,
+        "interactive": interactive,
+        "p50": statistics.median(latencies),
+        "p95": sorted(latencies)[int(0.95 * len(latencies)) - 1],
+        "longest_task": max(long_tasks, default=0.0),
+        "boot": float(boot["ready"] - boot["workerStart"]),
+        "second_figure": second_figure,
+        "second_ready": second_ready,
+        "same_document": float(reloaded == 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="cold page loads per measurement")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    OUT.mkdir(parents=True, exist_ok=True)
+    report: dict[str, object] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        for py_compile in (True, False):
+            site = OUT / f"site-pyc-{py_compile}"
+            shutil.rmtree(site, ignore_errors=True)
+            build(site, py_compile)
+            httpd, url = serve(site)
+            label = "pyc" if py_compile else "py"
+            for demo, spec in DEMOS.items():
+                base = statistics.median(measure_baseline(browser, url, demo) for _ in range(args.runs))
+                runs = [measure_demo(browser, url, demo, spec) for _ in range(args.runs)]
+                ours = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+                report[f"{demo}/{label}"] = {"baseline_first_result": base, **ours}
+            httpd.shutdown()
+        browser.close()
+    (OUT / "bench.json").write_text(json.dumps(report, indent=1))
+    print_report(report)
+
+
+def print_report(report: dict[str, object]) -> None:
+    print(f"{'demo (wheel)':28} {'baseline':>9} {'1st fig':>8} {'ratio':>6} {'TTI':>7} {'ratio':>6}"
+          f" {'p50':>6} {'p95':>6} {'long':>6} {'boot':>6} {'2nd fig':>8} {'2nd rdy':>8}")  # fmt: skip
+    for key, r in report.items():
+        assert isinstance(r, dict)
+        b = r["baseline_first_result"]
+        print(
+            f"{key:28} {b:8.0f}ms {r['first_figure']:6.0f}ms {r['first_figure'] / b:6.3f} "
+            f"{r['interactive']:5.0f}ms {r['interactive'] / b:6.3f} {r['p50']:4.0f}ms "
+            f"{r['p95']:4.0f}ms {r['longest_task']:4.0f}ms {r['boot']:4.0f}ms "
+            f"{r['second_figure']:6.0f}ms {r['second_ready']:6.0f}ms"
+        )
+    print("targets: 1st-fig ratio <= 0.1, TTI ratio <= 0.8, p95 <= 100 ms, 2nd rdy <= 200 ms, "
+          "long task <= 50 ms")  # fmt: skip
+
+
+if __name__ == "__main__":
+    started = time.time()
+    main()
+    print(f"benchmark took {time.time() - started:.0f} s")

@@ -31,11 +31,19 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 # For each demo page: the control the benchmark moves, and the values it cycles through.
 SIXTEEN_TOKENS = "The cat drank the milk because it was hungry and then it slept in the sun ."
@@ -66,9 +74,11 @@ window.__bench = {longTasks: [], updates: []};
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) window.__bench.longTasks.push([e.startTime, e.duration]);
 }).observe({type: "longtask", buffered: true});
-document.addEventListener("genai-course:updated", () => window.__bench.updates.push(performance.now()));
+document.addEventListener("genai-course:updated",
+  () => window.__bench.updates.push(performance.now()));
 const seen = () => {
-  if (!window.__bench.firstFigure && document.querySelector(".gc-demo .gc-figure svg, #baseline-result svg"))
+  const figure = ".gc-demo .gc-figure svg, #baseline-result svg";
+  if (!window.__bench.firstFigure && document.querySelector(figure))
     window.__bench.firstFigure = performance.now();
 };
 new MutationObserver(seen).observe(document, {childList: true, subtree: true});
@@ -93,8 +103,11 @@ window.addEventListener("DOMContentLoaded", async () => {
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".js": "text/javascript"}  # fmt: skip
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".js": "text/javascript",
+    }
 
     def log_message(self, *args: object) -> None:
         pass
@@ -102,8 +115,12 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
 
 def build(site: Path, py_compile: bool) -> None:
     env = {**os.environ, "GENAI_PY_COMPILE": str(py_compile)}
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "-d", str(site)],
-                   cwd=ROOT, env=env, check=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--quiet", "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     bench = site / "_bench"
     bench.mkdir()
     for name in DEMOS:
@@ -175,11 +192,13 @@ def measure_demo(browser, url: str, demo: str, spec: dict) -> dict[str, float]: 
     others = [d for d in DEMOS if d != demo]
     target = DEMOS[others[0]]
     page.evaluate("window.__bench.updates = []; window.__bench.firstFigure = undefined;")
-    click = float(page.evaluate(
-        f"""() => {{ const a = document.createElement('a'); a.href = '{url}{target["page"]}';
+    click = float(
+        page.evaluate(
+            f"""() => {{ const a = document.createElement('a'); a.href = '{url}{target["page"]}';
                      document.querySelector('.md-content').append(a);
                      const t = performance.now(); a.click(); return t; }}"""
-    ))  # fmt: skip
+        )
+    )
     page.wait_for_function(f"document.querySelector('#gc-demo-{others[0]} .gc-figure svg')")
     second_figure = float(page.evaluate("performance.now()")) - click
     set_control(page, others[0], target["control"], target["values"][0])
@@ -217,7 +236,9 @@ def main() -> None:
             httpd, url = serve(site)
             label = "pyc" if py_compile else "py"
             for demo, spec in DEMOS.items():
-                base = statistics.median(measure_baseline(browser, url, demo) for _ in range(args.runs))
+                base = statistics.median(
+                    measure_baseline(browser, url, demo) for _ in range(args.runs)
+                )
                 runs = [measure_demo(browser, url, demo, spec) for _ in range(args.runs)]
                 ours = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
                 report[f"{demo}/{label}"] = {"baseline_first_result": base, **ours}
@@ -228,8 +249,10 @@ def main() -> None:
 
 
 def print_report(report: dict[str, object]) -> None:
-    print(f"{'demo (wheel)':28} {'baseline':>9} {'1st fig':>8} {'ratio':>6} {'TTI':>7} {'ratio':>6}"
-          f" {'p50':>6} {'p95':>6} {'long':>6} {'boot':>6} {'2nd fig':>8} {'2nd rdy':>8}")  # fmt: skip
+    print(
+        f"{'demo (wheel)':28} {'baseline':>9} {'1st fig':>8} {'ratio':>6} {'TTI':>7} {'ratio':>6}"
+        f" {'p50':>6} {'p95':>6} {'long':>6} {'boot':>6} {'2nd fig':>8} {'2nd rdy':>8}"
+    )
     for key, r in report.items():
         assert isinstance(r, dict)
         b = r["baseline_first_result"]
@@ -239,8 +262,10 @@ def print_report(report: dict[str, object]) -> None:
             f"{r['p95']:4.0f}ms {r['longest_task']:4.0f}ms {r['boot']:4.0f}ms "
             f"{r['second_figure']:6.0f}ms {r['second_ready']:6.0f}ms"
         )
-    print("targets: 1st-fig ratio <= 0.1, TTI ratio <= 0.8, p95 <= 100 ms, 2nd rdy <= 200 ms, "
-          "long task <= 50 ms")  # fmt: skip
+    print(
+        "targets: 1st-fig ratio <= 0.1, TTI ratio <= 0.8, p95 <= 100 ms, 2nd rdy <= 200 ms, "
+        "long task <= 50 ms"
+    )
 
 
 if __name__ == "__main__":

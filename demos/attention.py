@@ -56,33 +56,47 @@ def render(sentence: str, head: int, causal: bool, step: str) -> View:
             Panel(
                 f"Attention weights softmax(Q·Kᵀ/√d_k), head {head}",
                 svg.heatmap(
-                    weights, labels, labels,
+                    weights,
+                    labels,
+                    labels,
                     title=f"Attention weights of head {head}",
                     description="Rows are queries, columns are keys; each row sums to 1. "
                     + summary,
-                    colormap="sequential", vmin=0.0, vmax=1.0, id_prefix="attn-weights",
-                ),  # fmt: skip
-                alt=svg.data_table(weights, labels, labels, caption="Attention weights (row = query)"),
+                    colormap="sequential",
+                    vmin=0.0,
+                    vmax=1.0,
+                    id_prefix="attn-weights",
+                ),
+                alt=svg.data_table(
+                    weights, labels, labels, caption="Attention weights (row = query)"
+                ),
                 caption="Hover or focus a cell to read its weight. Untrained, seeded weights.",
             ),
             Panel(
                 f"Scores {step_names[step]}",
                 svg.heatmap(
-                    shown_scores, labels, labels,
+                    shown_scores,
+                    labels,
+                    labels,
                     title=f"Scores {step_names[step]}",
                     description="Scores before the softmax; masked cells are left empty.",
-                    colormap="diverging", id_prefix="attn-scores",
-                ),  # fmt: skip
+                    colormap="diverging",
+                    id_prefix="attn-scores",
+                ),
                 alt=svg.data_table(shown_scores, labels, labels, caption="Scores (row = query)"),
             ),
             Panel(
                 "Output = weights · V",
                 svg.heatmap(
-                    steps["output"], labels, [f"v{j}" for j in range(v.shape[1])],
+                    steps["output"],
+                    labels,
+                    [f"v{j}" for j in range(v.shape[1])],
                     title="Output of the head",
                     description="Each row is a weighted mix of the value vectors.",
-                    colormap="diverging", cell_titles=False, id_prefix="attn-output",
-                ),  # fmt: skip
+                    colormap="diverging",
+                    cell_titles=False,
+                    id_prefix="attn-output",
+                ),
                 alt=f"<p>The output has {len(tokens)} rows of {v.shape[1]} numbers each.</p>",
             ),
         ],

@@ -43,14 +43,23 @@ def render(num_positions: int, d_model: int, base: float, dimensions: str) -> Vi
             Panel(
                 f"Positional encoding, {num_positions} positions × d_model {d_model}",
                 svg.heatmap(
-                    pe, positions, [str(j) for j in range(d_model)],
+                    pe,
+                    positions,
+                    [str(j) for j in range(d_model)],
                     title="Positional encoding matrix",
                     description=f"Rows are positions 0 to {num_positions - 1}, columns are the "
                     f"{d_model} dimensions; values lie between -1 and 1.",
-                    colormap="diverging", vmin=-1.0, vmax=1.0, id_prefix="pe-matrix",
-                ),  # fmt: skip
-                alt=svg.data_table(pe[:16, :8], positions[:16], [str(j) for j in range(8)],
-                                   caption="The first 16 positions and 8 columns"),  # fmt: skip
+                    colormap="diverging",
+                    vmin=-1.0,
+                    vmax=1.0,
+                    id_prefix="pe-matrix",
+                ),
+                alt=svg.data_table(
+                    pe[:16, :8],
+                    positions[:16],
+                    [str(j) for j in range(8)],
+                    caption="The first 16 positions and 8 columns",
+                ),
             ),
             Panel(
                 "Columns as waves over the positions",
@@ -59,30 +68,39 @@ def render(num_positions: int, d_model: int, base: float, dimensions: str) -> Vi
                     {f"column {j}": pe[:, j] for j in columns},
                     title="Selected columns of the encoding",
                     description="Low columns oscillate fast, high columns slowly.",
-                    x_label="position k", y_label="PE value", id_prefix="pe-waves",
-                ),  # fmt: skip
+                    x_label="position k",
+                    y_label="PE value",
+                    id_prefix="pe-waves",
+                ),
             ),
             Panel(
                 "Similarity of positions PE·PEᵀ",
                 svg.heatmap(
-                    similarity, positions, positions,
+                    similarity,
+                    positions,
+                    positions,
                     title="Dot products between position encodings",
                     description="Bright near the diagonal: nearby positions have similar "
                     "encodings, and the similarity falls off with distance.",
-                    colormap="sequential", cell_titles=num_positions <= 48,
+                    colormap="sequential",
+                    cell_titles=num_positions <= 48,
                     id_prefix="pe-similarity",
-                ),  # fmt: skip
+                ),
             ),
             Panel(
                 f"“I am a robot” with d = 4, base {base:g}",
-                svg.data_table(robot, words, headings,
-                               caption="Positional encoding of 'I am a robot'",
-                               value_format="{:.2f}"),  # fmt: skip
+                svg.data_table(
+                    robot,
+                    words,
+                    headings,
+                    caption="Positional encoding of 'I am a robot'",
+                    value_format="{:.2f}",
+                ),
                 caption="With base 100 these are the values of the course notes.",
             ),
         ],
         summary=f"Positional encoding of {num_positions} positions with d_model {d_model} and "
-        f"base {base:g}; position 1 starts {', '.join(f'{v:.2f}' for v in pe[min(1, num_positions - 1), :4])}.",
+        f"base {base:g}; the last position starts {', '.join(f'{v:.2f}' for v in pe[-1, :4])}.",
     )
 
 

@@ -16,14 +16,30 @@ DEFAULT_LOGITS = (
 )
 
 CONTROLS = [
-    Text("logits", "Words and their scores (word: score, …)", default=DEFAULT_LOGITS,
-         max_length=600, multiline=True),  # fmt: skip
-    Slider("temperature", "Temperature", 0, 2, 0.05, default=0.7,
-           help="0 always picks the top word; 1 keeps the model's distribution; 2 is very random."),  # fmt: skip
+    Text(
+        "logits",
+        "Words and their scores (word: score, …)",
+        default=DEFAULT_LOGITS,
+        max_length=600,
+        multiline=True,
+    ),
+    Slider(
+        "temperature",
+        "Temperature",
+        0,
+        2,
+        0.05,
+        default=0.7,
+        help="0 always picks the top word; 1 keeps the model's distribution; 2 is very random.",
+    ),
     Slider("top_k", "Top-k (keep the k likeliest words)", 1, 20, 1, default=20),
     Slider("top_p", "Top-p (keep words until their mass reaches p)", 0.05, 1, 0.05, default=0.9),
-    Choice("draw", "Draw", (("none", "nothing"), ("one", "one word"), ("many", "1,000 words")),
-           default="none"),  # fmt: skip
+    Choice(
+        "draw",
+        "Draw",
+        (("none", "nothing"), ("one", "one word"), ("many", "1,000 words")),
+        default="none",
+    ),
     Number("seed", "Random seed", 0, 2**32 - 1, default=0, integer=True),
 ]
 
@@ -40,7 +56,9 @@ def parse_logits(text: str) -> tuple[list[str], np.ndarray]:
         try:
             value = float(score)
         except ValueError:
-            raise ValueError(f"The score of {word.strip()!r} is not a number: {score.strip()!r}.") from None
+            raise ValueError(
+                f"The score of {word.strip()!r} is not a number: {score.strip()!r}."
+            ) from None
         if not np.isfinite(value) or abs(value) > 100:
             raise ValueError(f"The score of {word.strip()!r} must be between -100 and 100.")
         words.append(word.strip())
@@ -64,28 +82,46 @@ def render(logits: str, temperature: float, top_k: int, top_p: float, draw: str,
         Panel(
             f"After temperature {temperature:g}",
             svg.bar_chart(
-                steps["temperature"], words,
+                steps["temperature"],
+                words,
                 title=f"Probabilities after temperature {temperature:g}",
                 description="softmax(logits / temperature); the line marks the top-p cutoff.",
-                cutoff=steps["top_p_cutoff"], id_prefix="sampling-temperature",
-            ),  # fmt: skip
-            alt=svg.data_table(np.array([steps["temperature"]]).T, words, ["probability"],
-                               caption="After temperature", value_format="{:.3f}"),  # fmt: skip
+                cutoff=steps["top_p_cutoff"],
+                id_prefix="sampling-temperature",
+            ),
+            alt=svg.data_table(
+                np.array([steps["temperature"]]).T,
+                words,
+                ["probability"],
+                caption="After temperature",
+                value_format="{:.3f}",
+            ),
         ),
         Panel(
             f"After top-k {k} and top-p {top_p:g}: {len(kept)} words left",
             svg.bar_chart(
-                final, words,
+                final,
+                words,
                 title="Probabilities the next word is drawn from",
                 description=f"{len(kept)} words keep probability after top-k and top-p; "
                 "the rest are set to zero and the kept ones renormalised.",
-                highlight=kept, id_prefix="sampling-final",
-            ),  # fmt: skip
-            alt=svg.data_table(np.array([final]).T, words, ["probability"],
-                               caption="Final probabilities", value_format="{:.3f}"),  # fmt: skip
+                highlight=kept,
+                id_prefix="sampling-final",
+            ),
+            alt=svg.data_table(
+                np.array([final]).T,
+                words,
+                ["probability"],
+                caption="Final probabilities",
+                value_format="{:.3f}",
+            ),
         ),
     ]
-    summary = f"{len(kept)} of {len(words)} words can be drawn; the likeliest is '{words[int(np.argmax(final))]}' ({final.max():.2f})."
+    top = int(np.argmax(final))
+    summary = (
+        f"{len(kept)} of {len(words)} words can be drawn; "
+        f"the likeliest is '{words[top]}' ({final[top]:.2f})."
+    )
     rng = np.random.default_rng(seed)
     if draw == "one":
         token = sampling.sample_next_token(scores, temperature, k, top_p, rng=rng)
@@ -97,14 +133,20 @@ def render(logits: str, temperature: float, top_k: int, top_p: float, draw: str,
             Panel(
                 "1,000 draws against the expected probabilities",
                 svg.bar_chart(
-                    frequencies, words, overlay=final,
+                    frequencies,
+                    words,
+                    overlay=final,
                     title="Observed frequencies (bars) and expected probabilities (marks)",
                     description="With 1,000 draws the frequencies land close to the probabilities.",
                     id_prefix="sampling-draws",
-                ),  # fmt: skip
-                alt=svg.data_table(np.array([frequencies, final]).T, words,
-                                   ["observed", "expected"], caption="1,000 draws",
-                                   value_format="{:.3f}"),  # fmt: skip
+                ),
+                alt=svg.data_table(
+                    np.array([frequencies, final]).T,
+                    words,
+                    ["observed", "expected"],
+                    caption="1,000 draws",
+                    value_format="{:.3f}",
+                ),
             )
         )
         summary = "Drew 1,000 words; " + summary

@@ -41,8 +41,11 @@ def test_numpy_runs_in_a_worker_and_the_result_is_shown(
     assert any(url.endswith("/assets/genai-course/worker.js") for url in workers), workers
     # the worker took Pyodide, NumPy and the course wheel from this site
     fetched = "\n".join(requests_log.urls)
-    for name in ("pyodide.asm.wasm", "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
-                 "genai_course-0.1.0-"):
+    for name in (
+        "pyodide.asm.wasm",
+        "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
+        "genai_course-0.1.0-",
+    ):
         assert server.url + "pyodide/" in fetched and name in fetched, name
 
 

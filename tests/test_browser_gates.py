@@ -74,9 +74,13 @@ def test_axe_finds_no_serious_violations_and_nothing_leaves_the_origin(
 def test_pages_fit_a_phone(browser: object, server: Server, built_site: Path) -> None:
     log = RequestLog()
     context = open_context(
-        browser, log, viewport={"width": 375, "height": 667}, device_scale_factor=2,
-        is_mobile=True, has_touch=True,
-    )  # fmt: skip
+        browser,
+        log,
+        viewport={"width": 375, "height": 667},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     page = context.new_page()  # type: ignore[attr-defined]
     too_wide = []
     shots = RESULTS / "phone"
@@ -138,9 +142,12 @@ def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
                 file = file / "index.html"
             if not file.is_file():
                 broken.append(f"{html.relative_to(built_site)}: {link} (no such file)")
-            elif target.fragment and file.suffix == ".html":
-                if unquote(target.fragment) not in parse(file).ids:
-                    broken.append(f"{html.relative_to(built_site)}: {link} (no such anchor)")
+            elif (
+                target.fragment
+                and file.suffix == ".html"
+                and unquote(target.fragment) not in parse(file).ids
+            ):
+                broken.append(f"{html.relative_to(built_site)}: {link} (no such anchor)")
     malformed = [u for u in external if not urlsplit(u).netloc or " " in u]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "external-links.txt").write_text("\n".join(sorted(external)) + "\n")
@@ -178,8 +185,11 @@ def test_without_pyodide_figures_stay_and_the_page_says_so_once(
     context = open_context(browser, log)
     context.route("**/pyodide/**", lambda route: route.abort())  # type: ignore[attr-defined]
     page = context.new_page()  # type: ignore[attr-defined]
-    demo_pages = [p for p in site_pages(built_site)
-                  if 'class="gc-demo"' in (built_site / p / "index.html").read_text()]  # fmt: skip
+    demo_pages = [
+        p
+        for p in site_pages(built_site)
+        if 'class="gc-demo"' in (built_site / p / "index.html").read_text()
+    ]
     assert demo_pages
     for path in demo_pages:
         page.goto(server.url + path)

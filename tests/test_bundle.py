@@ -1,4 +1,4 @@
-"""The Pyodide bundle: verified files, a lock Pyodide accepts, clear messages when a file is wrong."""
+"""The Pyodide bundle: verified files, a lock Pyodide accepts, clear messages when one is wrong."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def test_cached_core_file_corrupted_later_is_caught(official: Path, tmp_path: Pa
     cache = tmp_path / "cache"
     shutil.copytree(official, cache / f"pyodide-{PYODIDE_VERSION}")
     (cache / f"pyodide-{PYODIDE_VERSION}" / "python_stdlib.zip").write_bytes(b"not a zip")
-    with pytest.raises(BundleError, match="python_stdlib.zip"):
+    with pytest.raises(BundleError, match=r"python_stdlib\.zip"):
         ensure_official_files(cache, release=None)
 
 

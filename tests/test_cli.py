@@ -24,8 +24,20 @@ def project(tmp_path: Path) -> Path:
 def test_new_session_appends_to_the_schedule_and_creates_its_page(project: Path) -> None:
     before = load_course(project / "data", project / "docs")
     last = max(s.number for s in before.sessions)
-    assert main(["--root", str(project), "new-session", "--title", "Diffusion in practice",
-                 "--topics", "image-generation"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--root",
+                str(project),
+                "new-session",
+                "--title",
+                "Diffusion in practice",
+                "--topics",
+                "image-generation",
+            ]
+        )
+        == 0
+    )
     after = load_course(project / "data", project / "docs")
     added = after.sessions[-1]
     assert added.number == last + 1
@@ -36,16 +48,37 @@ def test_new_session_appends_to_the_schedule_and_creates_its_page(project: Path)
     page = project / "docs" / f"sessions/session-{added.number:02d}.md"
     assert page.read_text().startswith(f"---\nsession: {added.number}\n---\n")
     # asked again, it refuses rather than overwrite or duplicate
-    assert main(["--root", str(project), "new-session", "--title", "Again",
-                 "--number", str(added.number)]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "--root",
+                str(project),
+                "new-session",
+                "--title",
+                "Again",
+                "--number",
+                str(added.number),
+            ]
+        )
+        == 1
+    )
     assert load_course(project / "data", project / "docs").sessions == after.sessions
 
 
 def test_new_update_links_its_session_and_refuses_to_overwrite(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["--root", str(project), "new-update", "--title", "Week 5: foundation models",
-            "--date", "2026-04-20", "--session", "5"]  # fmt: skip
+    args = [
+        "--root",
+        str(project),
+        "new-update",
+        "--title",
+        "Week 5: foundation models",
+        "--date",
+        "2026-04-20",
+        "--session",
+        "5",
+    ]
     assert main(args) == 0
     post = project / "docs/updates/posts/2026-04-20-week-5-foundation-models.md"
     text = post.read_text()
@@ -55,7 +88,9 @@ def test_new_update_links_its_session_and_refuses_to_overwrite(
     assert "already exists; not overwriting it" in capsys.readouterr().err
 
 
-def test_bad_date_is_refused_with_a_message(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_date_is_refused_with_a_message(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit):
         main(["--root", str(project), "new-session", "--title", "X", "--date", "2026-02-30"])
     assert "'2026-02-30' is not a date" in capsys.readouterr().err

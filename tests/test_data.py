@@ -77,8 +77,14 @@ def write_course(root: Path, **overrides: str) -> tuple[Path, Path]:
     (docs / "sessions").mkdir(parents=True)
     (docs / "sessions" / "session-04.md").write_text("---\nsession: 4\n---\n")
     data.mkdir()
-    files = {"topics": TOPICS, "resources": RESOURCES, "schedule": SCHEDULE, "glossary": GLOSSARY,
-             "quiz": QUIZ, **overrides}  # fmt: skip
+    files = {
+        "topics": TOPICS,
+        "resources": RESOURCES,
+        "schedule": SCHEDULE,
+        "glossary": GLOSSARY,
+        "quiz": QUIZ,
+        **overrides,
+    }
     for name, text in files.items():
         (data / f"{name}.yml").write_text(text)
     return data, docs
@@ -108,34 +114,70 @@ def test_next_session(tmp_path: Path, today: str, expected: int | None) -> None:
 
 
 BROKEN = [
-    ("schedule", SCHEDULE.replace("2026-04-13", "2026-02-30"),
-     r"schedule\.yml: session 4: date '2026-02-30' is not a valid date \(day is out of range"),
-    ("schedule", SCHEDULE.replace("2026-04-13", "13 April"),
-     r"session 4: date '13 April' is not a valid date"),
-    ("schedule", SCHEDULE.replace("topics: [attention]", "topics: [atention]"),
-     r"schedule\.yml: session 4: unknown topic 'atention'; known topics: attention, sampling"),
-    ("schedule", SCHEDULE.replace("number: 10", "number: 4"),
-     r"schedule\.yml: duplicate session number 4"),
-    ("schedule", SCHEDULE.replace("    title: Final presentation of projects\n", ""),
-     r"schedule\.yml: session 11: missing field 'title'"),
-    ("schedule", SCHEDULE.replace("kind: presentation", "kind: lecture"),
-     r"session 11: field 'kind': Expected one of"),
-    ("schedule", SCHEDULE.replace("page: sessions/session-04.md", "page: sessions/nope.md"),
-     r"session 4: page 'sessions/nope.md' does not exist"),
-    ("schedule", SCHEDULE.replace("materials: [explainer]", "materials: [explaner]"),
-     r"session 4: unknown material 'explaner'"),
-    ("schedule", SCHEDULE.replace("    kind: no-class\n", "    kind: no-class\n    room: 2\n"),
-     r"session 10: field 'room': Unrecognised configuration name"),
+    (
+        "schedule",
+        SCHEDULE.replace("2026-04-13", "2026-02-30"),
+        r"schedule\.yml: session 4: date '2026-02-30' is not a valid date \(day is out of range",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("2026-04-13", "13 April"),
+        r"session 4: date '13 April' is not a valid date",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("topics: [attention]", "topics: [atention]"),
+        r"schedule\.yml: session 4: unknown topic 'atention'; known topics: attention, sampling",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("number: 10", "number: 4"),
+        r"schedule\.yml: duplicate session number 4",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("    title: Final presentation of projects\n", ""),
+        r"schedule\.yml: session 11: missing field 'title'",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("kind: presentation", "kind: lecture"),
+        r"session 11: field 'kind': Expected one of",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("page: sessions/session-04.md", "page: sessions/nope.md"),
+        r"session 4: page 'sessions/nope.md' does not exist",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("materials: [explainer]", "materials: [explaner]"),
+        r"session 4: unknown material 'explaner'",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("    kind: no-class\n", "    kind: no-class\n    room: 2\n"),
+        r"session 10: field 'room': Unrecognised configuration name",
+    ),
     ("schedule", "sessions: [\n", r"schedule\.yml: not valid YAML"),
     ("resources", RESOURCES.replace("https://", "ftp://"), r"resource explainer: url 'ftp:"),
-    ("resources", RESOURCES.replace("sessions: [4]", "sessions: [40]"),
-     r"resource explainer: unknown session 40"),
-    ("quiz", QUIZ.replace("      correct: true\n", ""),
-     r"quiz\.yml: question trivia: exactly one option must have correct: true"),
-    ("glossary", GLOSSARY.replace("topic: attention", "topic: nope"),
-     r"glossary\.yml: term softmax: unknown topic 'nope'"),
+    (
+        "resources",
+        RESOURCES.replace("sessions: [4]", "sessions: [40]"),
+        r"resource explainer: unknown session 40",
+    ),
+    (
+        "quiz",
+        QUIZ.replace("      correct: true\n", ""),
+        r"quiz\.yml: question trivia: exactly one option must have correct: true",
+    ),
+    (
+        "glossary",
+        GLOSSARY.replace("topic: attention", "topic: nope"),
+        r"glossary\.yml: term softmax: unknown topic 'nope'",
+    ),
     ("topics", TOPICS + TOPICS, r"topics\.yml: duplicate topic id 'attention'"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("name", "text", "message"), BROKEN)
@@ -161,8 +203,10 @@ def test_calendar_feed_is_valid_and_stable(tmp_path: Path) -> None:
     events = calendar.walk("VEVENT")
     # the undated placeholder is left out; every dated session is an all-day event
     assert [str(e["uid"]) for e in events] == [
-        "session-4@example.edu", "session-10@example.edu", "session-11@example.edu"
-    ]  # fmt: skip
+        "session-4@example.edu",
+        "session-10@example.edu",
+        "session-11@example.edu",
+    ]
     first = events[0]
     assert first.decoded("dtstart") == dt.date(2026, 4, 13)
     assert first.decoded("dtend") == dt.date(2026, 4, 14)

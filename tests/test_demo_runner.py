@@ -63,8 +63,11 @@ def test_run_returns_panels_summary_output_and_html() -> None:
 
 def test_bad_control_value_is_reported_for_that_control() -> None:
     result = run(PROGRAM, n="11")
-    assert result == {"ok": False, "errors": {"n": "N: must be between 1 and 10, got 11."},
-                      "output": ""}  # fmt: skip
+    assert result == {
+        "ok": False,
+        "errors": {"n": "N: must be between 1 and 10, got 11."},
+        "output": "",
+    }
 
 
 def test_syntax_error_and_exceptions_give_a_traceback() -> None:
@@ -95,8 +98,17 @@ def test_every_demo_renders_its_defaults(path: Path) -> None:
     assert "<svg" in str(result["html"]) or "<table" in str(result["html"])
 
 
-BAD_VALUES = ["", "   ", "-1", "1e308", "nan", "NaN", "abc", "x" * 5000,
-              " ".join(["token"] * 10_000)]  # fmt: skip
+BAD_VALUES = [
+    "",
+    "   ",
+    "-1",
+    "1e308",
+    "nan",
+    "NaN",
+    "abc",
+    "x" * 5000,
+    " ".join(["token"] * 10_000),
+]
 
 
 @pytest.mark.parametrize("path", DEMOS, ids=lambda p: p.stem)
@@ -105,14 +117,11 @@ def test_every_control_of_every_demo_survives_bad_values(path: Path) -> None:
     controls = load_program(source, path.stem).CONTROLS
     tried = 0
     for control in controls:
-        if isinstance(control, Toggle | Choice):
-            values = ["maybe", "", "<script>"]
-        else:
-            values = BAD_VALUES
+        values = ["maybe", "", "<script>"] if isinstance(control, Toggle | Choice) else BAD_VALUES
         for value in values:
             result = run(source, **{control.name: value})
             if result["ok"]:
-                continue  # some "bad-looking" values are fine for some controls (e.g. "-1" as a score)
+                continue  # a value can be fine for some controls ("-1" is a valid score)
             errors = result.get("errors")
             assert isinstance(errors, dict), result  # never a crash: a message for the learner
             message = errors.get(control.name) or errors.get("")

@@ -45,11 +45,11 @@ class Config:
     n_layer: int = 4
     n_head: int = 4
     d_model: int = 64
-    block_size: int = 128
+    block_size: int = 64
     pe_base: float = 10000.0
     dropout: float = 0.2
     batch_size: int = 32
-    max_steps: int = 1200
+    max_steps: int = 2400
     learning_rate: float = 3e-3
     min_learning_rate: float = 3e-4
     warmup_steps: int = 100

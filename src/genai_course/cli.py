@@ -54,7 +54,9 @@ def new_session(
 ) -> Path:
     """Append a session to the schedule and create its page; return the page's path."""
     course = _load(root)
-    number = number if number is not None else max((s.number for s in course.sessions), default=0) + 1
+    number = (
+        number if number is not None else max((s.number for s in course.sessions), default=0) + 1
+    )
     date = date or _next_monday_after(course)
     if any(s.number == number for s in course.sessions):
         raise CliError(f"session {number} is already in data/schedule.yml")
@@ -70,8 +72,15 @@ def new_session(
     if page.exists():
         raise CliError(f"{page} already exists; not overwriting it")
 
-    entry = {"number": number, "date": date.isoformat(), "title": title, "kind": kind,
-             "topics": list(topics), "materials": [], "page": page_uri}  # fmt: skip
+    entry = {
+        "number": number,
+        "date": date.isoformat(),
+        "title": title,
+        "kind": kind,
+        "topics": list(topics),
+        "materials": [],
+        "page": page_uri,
+    }
     block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True)
     schedule = root / "data" / "schedule.yml"
     before = schedule.read_text(encoding="utf-8")
@@ -104,8 +113,9 @@ def _session_links(course: Course, session: Session, post_uri: str) -> list[str]
 
     links = []
     if session.page:
-        links.append(f"- Session notes: [Session {session.number}: {session.title}]"
-                     f"({rel(session.page)})")  # fmt: skip
+        links.append(
+            f"- Session notes: [Session {session.number}: {session.title}]({rel(session.page)})"
+        )
     for topic in session.topics:
         links.append(f"- Topic: [{course.topics[topic].title}]({rel(f'topics/{topic}.md')})")
     return links

@@ -54,18 +54,39 @@ def _is_whole(n: object) -> bool:
 
 # The face every image is drawn from; image_family varies each number within the range below.
 _TEST_FACE = {
-    "background": 0.35, "background_slope": 0.25, "background_angle": 0.8,
-    "centre_x": 0.5, "centre_y": 0.52, "radius_x": 0.3, "radius_y": 0.38,
-    "skin": 0.8, "light": 0.0, "hairline": 0.55, "hair": 0.2,
-    "eye_gap": 0.11, "eye_radius": 0.035, "mouth_width": 0.12, "smile": 1.0,
-}  # fmt: skip
+    "background": 0.35,
+    "background_slope": 0.25,
+    "background_angle": 0.8,
+    "centre_x": 0.5,
+    "centre_y": 0.52,
+    "radius_x": 0.3,
+    "radius_y": 0.38,
+    "skin": 0.8,
+    "light": 0.0,
+    "hairline": 0.55,
+    "hair": 0.2,
+    "eye_gap": 0.11,
+    "eye_radius": 0.035,
+    "mouth_width": 0.12,
+    "smile": 1.0,
+}
 _FACE_RANGES = {
-    "background": (0.15, 0.5), "background_slope": (-0.3, 0.3), "background_angle": (0.0, 6.3),
-    "centre_x": (0.45, 0.55), "centre_y": (0.47, 0.56), "radius_x": (0.25, 0.34),
-    "radius_y": (0.33, 0.42), "skin": (0.6, 0.95), "light": (-1.5, 1.5),
-    "hairline": (0.3, 0.8), "hair": (0.05, 0.45), "eye_gap": (0.08, 0.13),
-    "eye_radius": (0.025, 0.045), "mouth_width": (0.08, 0.15), "smile": (-1.0, 1.5),
-}  # fmt: skip
+    "background": (0.15, 0.5),
+    "background_slope": (-0.3, 0.3),
+    "background_angle": (0.0, 6.3),
+    "centre_x": (0.45, 0.55),
+    "centre_y": (0.47, 0.56),
+    "radius_x": (0.25, 0.34),
+    "radius_y": (0.33, 0.42),
+    "skin": (0.6, 0.95),
+    "light": (-1.5, 1.5),
+    "hairline": (0.3, 0.8),
+    "hair": (0.05, 0.45),
+    "eye_gap": (0.08, 0.13),
+    "eye_radius": (0.025, 0.045),
+    "mouth_width": (0.08, 0.15),
+    "smile": (-1.0, 1.5),
+}
 
 
 def _inside(signed_distance: FloatArray, edge: float) -> FloatArray:

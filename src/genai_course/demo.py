@@ -21,9 +21,9 @@ import json
 import math
 import traceback
 import types
-from html import escape
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 __all__ = [
@@ -86,7 +86,7 @@ class Number:
 
 @dataclass(frozen=True)
 class Text:
-    """Free text, such as a sentence to tokenise; ``max_length`` bounds the work a value can cause."""
+    """Free text, such as a sentence; ``max_length`` bounds the work one value can cause."""
 
     name: str
     label: str
@@ -191,7 +191,9 @@ def _fmt(x: float) -> str:
 
 def defaults(controls: Sequence[Control]) -> dict[str, Any]:
     """The default value of every control, by name."""
-    return {c.name: c.parse(c.default) if not isinstance(c, Toggle) else c.default for c in controls}
+    return {
+        c.name: c.parse(c.default) if not isinstance(c, Toggle) else c.default for c in controls
+    }
 
 
 def parse_controls(
@@ -274,10 +276,7 @@ def run_demo(source: str, name: str, raw: Mapping[str, object] | None = None) ->
             if render is None:
                 raise NameError("the program must define a function render(...)")
             values, errors = parse_controls(controls, raw or {})
-            if errors:
-                result = {"ok": False, "errors": errors}
-            else:
-                result = _render(render, values)
+            result = {"ok": False, "errors": errors} if errors else _render(render, values)
     except Exception as error:  # a learner's program may raise anything; show it, keep going
         result = {"ok": False, "traceback": _readable_traceback(error)}
     result["output"] = writer.text()
@@ -314,7 +313,9 @@ def result_html(result: dict[str, Any], demo: str) -> str:
             if panel["alt"]
             else ""
         )
-        caption = f'<p class="gc-caption">{escape(panel["caption"])}</p>' if panel["caption"] else ""
+        caption = (
+            f'<p class="gc-caption">{escape(panel["caption"])}</p>' if panel["caption"] else ""
+        )
         parts.append(
             f'<figure class="gc-panel" data-panel="{index}" aria-labelledby="gc-{demo}-p{index}">'
             f'<figcaption id="gc-{demo}-p{index}">{escape(panel["title"])}</figcaption>'

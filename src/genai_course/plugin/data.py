@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from mkdocs.config import config_options as opt
@@ -31,9 +31,19 @@ __all__ = [
 
 SESSION_KINDS = ("class", "no-class", "presentation")
 RESOURCE_KINDS = (
-    "video", "interactive", "paper", "blog", "book", "course", "list", "taxonomy", "playlist",
-    "code", "article", "demo",
-)  # fmt: skip
+    "video",
+    "interactive",
+    "paper",
+    "blog",
+    "book",
+    "course",
+    "list",
+    "taxonomy",
+    "playlist",
+    "code",
+    "article",
+    "demo",
+)
 
 
 class DataError(Exception):
@@ -189,7 +199,9 @@ class Course:
     def next_session(self, today: dt.date) -> Session | None:
         """The first class or presentation on or after ``today``."""
         upcoming = [
-            s for s in self.sessions if s.date is not None and s.date >= today and s.kind != "no-class"
+            s
+            for s in self.sessions
+            if s.date is not None and s.date >= today and s.kind != "no-class"
         ]
         return min(upcoming, key=lambda s: s.date or today, default=None)
 
@@ -201,7 +213,7 @@ def _read(path: Path) -> Any:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)  # noqa: S506
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)
     except yaml.YAMLError as error:
         raise DataError(f"{path}: not valid YAML: {error}") from None
 
@@ -213,7 +225,9 @@ def _entries(path: Path, data: Any, key: str | None) -> list[Mapping[str, Any]]:
         raise DataError(f"{path}: expected {where}")
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise DataError(f"{path}: entry {index + 1} should be a mapping of fields, got {item!r}")
+            raise DataError(
+                f"{path}: entry {index + 1} should be a mapping of fields, got {item!r}"
+            )
     return items
 
 
@@ -230,10 +244,7 @@ def _checked(path: Path, label: str, raw: Mapping[str, Any], schema: type[Config
     return config
 
 
-_T = TypeVar("_T")
-
-
-def _unique(path: Path, items: Iterable[_T], key: str, what: str) -> None:
+def _unique[T](path: Path, items: Iterable[T], key: str, what: str) -> None:
     seen: set[object] = set()
     for item in items:
         value = getattr(item, key)
@@ -282,12 +293,21 @@ def load_schedule(
                 )
         for material in c["materials"]:
             if material not in resources:
-                raise DataError(f"{path}: {label}: unknown material {material!r} (not in resources)")
+                raise DataError(
+                    f"{path}: {label}: unknown material {material!r} (not in resources)"
+                )
         if c["page"] is not None and not (docs / c["page"]).is_file():
             raise DataError(f"{path}: {label}: page {c['page']!r} does not exist in {docs}")
         sessions.append(
-            Session(c["number"], date, c["title"], c["kind"], tuple(c["topics"]),
-                    tuple(c["materials"]), c["page"])  # fmt: skip
+            Session(
+                c["number"],
+                date,
+                c["title"],
+                c["kind"],
+                tuple(c["topics"]),
+                tuple(c["materials"]),
+                c["page"],
+            )
         )
     _unique(path, sessions, "number", "session number")
     dated = [s for s in sessions if s.date is not None]
@@ -302,13 +322,24 @@ def load_resources(path: Path, topics: Mapping[str, Topic]) -> dict[str, Resourc
         label = _label(raw, i, "id", "resource")
         c = _checked(path, label, raw, _ResourceSchema)
         if c["url"] is not None and not c["url"].startswith(("https://", "http://")):
-            raise DataError(f"{path}: {label}: url {c['url']!r} must start with https:// or http://")
+            raise DataError(
+                f"{path}: {label}: url {c['url']!r} must start with https:// or http://"
+            )
         for topic in c["topics"]:
             if topic not in topics:
                 raise DataError(f"{path}: {label}: unknown topic {topic!r}")
         resources.append(
-            Resource(c["id"], c["title"], c["kind"], c["by"], c["url"], c["length_minutes"],
-                     tuple(c["topics"]), tuple(c["sessions"]), c["note"])  # fmt: skip
+            Resource(
+                c["id"],
+                c["title"],
+                c["kind"],
+                c["by"],
+                c["url"],
+                c["length_minutes"],
+                tuple(c["topics"]),
+                tuple(c["sessions"]),
+                c["note"],
+            )
         )
     _unique(path, resources, "id", "resource id")
     return {r.id: r for r in resources}
@@ -351,13 +382,14 @@ def load_course(data_dir: Path, docs_dir: Path) -> Course:
     """Load and cross-check every data file of the course."""
     topics = load_topics(data_dir / "topics.yml")
     resources = load_resources(data_dir / "resources.yml", topics)
-    title, timezone, sessions = load_schedule(data_dir / "schedule.yml", topics, resources, docs_dir)
+    title, timezone, sessions = load_schedule(
+        data_dir / "schedule.yml", topics, resources, docs_dir
+    )
     for resource in resources.values():
         for number in resource.sessions:
             if number not in {s.number for s in sessions}:
-                raise DataError(
-                    f"{data_dir / 'resources.yml'}: resource {resource.id}: unknown session {number}"
-                )
+                where = data_dir / "resources.yml"
+                raise DataError(f"{where}: resource {resource.id}: unknown session {number}")
     return Course(
         title=title,
         timezone=timezone,

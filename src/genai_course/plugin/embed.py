@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from genai_course.demo import (
     Choice,
@@ -20,7 +19,6 @@ from genai_course.demo import (
     Text,
     Toggle,
     load_program,
-    result_html,
     run_demo,
 )
 
@@ -89,7 +87,7 @@ def render_demo_html(name: str, demos_dir: Path) -> str:
     """The whole demo block for the page, with the default state computed now, under CPython."""
     path = demos_dir / f"{name}.py"
     if not path.is_file():
-        raise DemoError(f"no demo program {path} (used as {{{{ demo(\"{name}\") }}}})")
+        raise DemoError(f'no demo program {path} (used as {{{{ demo("{name}") }}}})')
     source = path.read_text(encoding="utf-8")
     result = json.loads(run_demo(source, name))
     if not result["ok"]:

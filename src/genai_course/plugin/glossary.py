@@ -15,9 +15,30 @@ from genai_course.plugin.data import GlossaryTerm
 __all__ = ["link_terms"]
 
 # Elements whose text is left alone.
-SKIP = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "svg", "script", "style",
-        "textarea", "button", "label", "select", "figure", "table", "nav", "summary", "abbr",
-        "span"}  # fmt: skip
+SKIP = {
+    "a",
+    "code",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "svg",
+    "script",
+    "style",
+    "textarea",
+    "button",
+    "label",
+    "select",
+    "figure",
+    "table",
+    "nav",
+    "summary",
+    "abbr",
+    "span",
+}
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 VOID = {"br", "img", "input", "hr", "meta", "link", "wbr", "source", "col", "area"}
 

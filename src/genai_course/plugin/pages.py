@@ -29,10 +29,19 @@ __all__ = [
 
 KIND_LABELS = {"class": "Class", "no-class": "No class", "presentation": "Presentations"}
 RESOURCE_KIND_LABELS = {
-    "video": "Videos", "interactive": "Interactive tools", "paper": "Papers", "blog": "Blog posts",
-    "book": "Books", "course": "Courses", "list": "Curated lists", "taxonomy": "Taxonomies",
-    "playlist": "Playlists", "code": "Code", "article": "Articles", "demo": "Demos",
-}  # fmt: skip
+    "video": "Videos",
+    "interactive": "Interactive tools",
+    "paper": "Papers",
+    "blog": "Blog posts",
+    "book": "Books",
+    "course": "Courses",
+    "list": "Curated lists",
+    "taxonomy": "Taxonomies",
+    "playlist": "Playlists",
+    "code": "Code",
+    "article": "Articles",
+    "demo": "Demos",
+}
 
 UrlFor = Callable[[str], str]  # docs-relative path of a file -> URL relative to the current page
 
@@ -104,9 +113,11 @@ def session_footer_markdown(course: Course, session: Session, page_uri: str) -> 
     links.append(f"[Schedule]({rel(page_uri, 'schedule.md')})")
     if after:
         links.append(f"{_session_link(after, page_uri)} →")
-    return '\n\n<nav class="gc-session-nav" aria-label="Sessions" markdown>\n' + " · ".join(
-        links
-    ) + "\n</nav>\n"
+    return (
+        '\n\n<nav class="gc-session-nav" aria-label="Sessions" markdown>\n'
+        + " · ".join(links)
+        + "\n</nav>\n"
+    )
 
 
 def topic_note_markdown(
@@ -115,9 +126,7 @@ def topic_note_markdown(
     sessions = course.sessions_for_topic(topic)
     covered = (
         "Covered in "
-        + ", ".join(
-            f"{_session_link(s, page_uri)} ({short_date(s.date)})" for s in sessions
-        )
+        + ", ".join(f"{_session_link(s, page_uri)} ({short_date(s.date)})" for s in sessions)
         + "."
         if sessions
         else "Reference material: no session of the schedule covers this topic directly."
@@ -137,7 +146,9 @@ def next_session_markdown(course: Course, today: dt.date, page_uri: str) -> str:
     session = course.next_session(today)
     schedule = rel(page_uri, "schedule.md")
     if session is None:
-        return f'!!! note "The term is over"\n    See the [schedule]({schedule}) for every session.\n'
+        return (
+            f'!!! note "The term is over"\n    See the [schedule]({schedule}) for every session.\n'
+        )
     when = "Today" if session.date == today else long_date(session.date)
     return (
         f'!!! tip "Next session — {when}"\n'
@@ -174,11 +185,11 @@ def latest_updates_markdown(docs: Path, page_uri: str, count: int = 3) -> str:
 
 
 def resources_html(course: Course, url_for: UrlFor) -> str:
-    kinds = sorted({r.kind for r in course.resources.values()}, key=list(RESOURCE_KIND_LABELS).index)
-    topics = sorted({t for r in course.resources.values() for t in r.topics})
-    kind_options = "".join(
-        f'<option value="{k}">{RESOURCE_KIND_LABELS[k]}</option>' for k in kinds
+    kinds = sorted(
+        {r.kind for r in course.resources.values()}, key=list(RESOURCE_KIND_LABELS).index
     )
+    topics = sorted({t for r in course.resources.values() for t in r.topics})
+    kind_options = "".join(f'<option value="{k}">{RESOURCE_KIND_LABELS[k]}</option>' for k in kinds)
     topic_options = "".join(
         f'<option value="{t}">{escape(course.topics[t].title)}</option>' for t in topics
     )

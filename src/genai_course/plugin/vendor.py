@@ -27,8 +27,8 @@ def ensure_katex(cache: Path) -> Path:
         tarball = Path(tmp) / f"katex-{KATEX_VERSION}.tgz"
         if not tarball.is_file() or sha256_of(tarball) != KATEX_TARBALL_SHA256:
             raise BundleError(
-                f"katex-{KATEX_VERSION}.tgz from `npm pack` is missing or does not match its pinned "
-                f"sha256 {KATEX_TARBALL_SHA256}; the maths on the pages needs it."
+                f"katex-{KATEX_VERSION}.tgz from `npm pack` is missing or does not match its "
+                f"pinned sha256 {KATEX_TARBALL_SHA256}; the maths on the pages needs it."
             )
         staging = Path(tmp) / "katex"
         with tarfile.open(tarball) as tar:

@@ -23,6 +23,8 @@ import copy
 import hashlib
 import json
 import math
+import os
+import platform
 import re
 import time
 import unicodedata
@@ -361,9 +363,8 @@ def main() -> None:
     wall = time.perf_counter() - started
     print(f"best step {best_step}: train {final_train:.6f}  val {final_val:.6f}  ({wall:.0f}s)")
 
-    rel = [
-        str(p.relative_to(ROOT.parent)) if p.is_relative_to(ROOT.parent) else str(p) for p in paths
-    ]
+    # paths relative to the repository root (the seeds live beside it, in ../shared/seeds)
+    rel = [Path(os.path.relpath(p, ROOT)).as_posix() for p in paths]
     report = {
         "model": "character-level decoder-only transformer (pre-LayerNorm, GELU tanh, "
         "sinusoidal positions, causal multi-head attention without biases)",
@@ -388,8 +389,11 @@ def main() -> None:
         "final_train_loss": final_train,
         "final_val_loss": final_val,
         "npz_bytes": args.npz.stat().st_size,
+        "npz_sha256": hashlib.sha256(args.npz.read_bytes()).hexdigest(),
         "wall_time_seconds": round(wall, 1),
+        "python_version": platform.python_version(),
         "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
         "torch_threads": torch.get_num_threads(),
     }
     args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

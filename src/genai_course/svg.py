@@ -1,0 +1,419 @@
+"""SVG figures and their text alternatives — drawn by the same code at build time and in the page.
+
+Every figure is an accessible image (role="img" with <title> and <desc>), scales to the width of
+a phone (viewBox, no fixed pixel width), draws its text in ``currentColor`` so it reads in the
+light and the dark theme, and escapes every label: labels are often text a learner typed.
+Colours: viridis (sequential) and a blue–white–orange diverging map, both readable with the
+common colour-vision deficiencies.
+"""
+
+import base64
+import struct
+import zlib
+from collections.abc import Mapping, Sequence
+from html import escape
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "bar_chart",
+    "colour",
+    "data_table",
+    "heatmap",
+    "image",
+    "line_chart",
+    "png_bytes",
+    "scatter",
+]
+
+# viridis, 9 evenly spaced anchors from matplotlib's _cm_listed table
+VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962",
+           "#addc30", "#fde725"]  # fmt: skip
+# diverging blue – white – orange (ColorBrewer PuOr reversed, 9 classes), colour-blind safe
+DIVERGING = ["#2d004b", "#542788", "#8073ac", "#b2abd2", "#f7f7f7", "#fdb863", "#e08214",
+             "#b35806", "#7f3b08"]  # fmt: skip
+SERIES = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999"]
+DASHES = ["", "6 3", "2 2", "8 3 2 3", "1 3", "10 4", "4 2 1 2", "3 3"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16)
+
+
+def colour(t: float, colormap: str = "sequential") -> str:
+    """The colour at position t in [0, 1] of a colour map, by linear interpolation."""
+    anchors = VIRIDIS if colormap == "sequential" else DIVERGING
+    t = min(max(float(t), 0.0), 1.0) * (len(anchors) - 1)
+    low = min(int(t), len(anchors) - 2)
+    a, b = _rgb(anchors[low]), _rgb(anchors[low + 1])
+    f = t - low
+    r, g, bl = (round(x + (y - x) * f) for x, y in zip(a, b, strict=True))
+    return f"#{r:02x}{g:02x}{bl:02x}"
+
+
+def _open(width: float, height: float, title: str, description: str, id_prefix: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="100%" role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
+        f'font-size="11" fill="currentColor" class="gc-svg">'
+        f'<title id="{id_prefix}-title">{escape(title)}</title>'
+        f'<desc id="{id_prefix}-desc">{escape(description)}</desc>'
+    )
+
+
+def _fmt(value: float, value_format: str) -> str:
+    return "—" if not np.isfinite(value) else value_format.format(value)
+
+
+def _thin(n: int, most: int) -> int:
+    """Show every k-th label so that at most ``most`` labels are drawn."""
+    return max(1, -(-n // most))
+
+
+def heatmap(
+    matrix: npt.ArrayLike,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    *,
+    title: str,
+    description: str,
+    colormap: str = "sequential",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    cell_titles: bool = True,
+    value_format: str = "{:.2f}",
+    id_prefix: str = "heatmap",
+) -> str:
+    """A matrix as coloured cells; rows and columns labelled. NaN cells are left empty.
+
+    Each cell carries data-row / data-col, so the page can highlight a row and column on hover.
+    """
+    m = np.asarray(matrix, dtype=np.float64)
+    if m.ndim != 2 or m.size == 0:
+        raise ValueError(f"heatmap needs a non-empty 2-D matrix, got shape {m.shape}")
+    rows, cols = m.shape
+    if len(row_labels) != rows or len(col_labels) != cols:
+        raise ValueError(
+            f"heatmap of shape {m.shape} needs {rows} row and {cols} column labels, "
+            f"got {len(row_labels)} and {len(col_labels)}"
+        )
+    finite = m[np.isfinite(m)]
+    if finite.size == 0:
+        finite = np.zeros(1)
+    low = float(finite.min()) if vmin is None else vmin
+    high = float(finite.max()) if vmax is None else vmax
+    if colormap == "diverging" and vmin is None and vmax is None:
+        # centre a diverging map on zero, so white means 0
+        high = max(abs(low), abs(high)) or 1.0
+        low = -high
+    span = (high - low) or 1.0
+    cell = max(4.0, min(28.0, 420.0 / max(rows, cols)))
+    label_w = 8 + 6.5 * min(14, max((len(s) for s in row_labels), default=1))
+    label_h = 8 + 5.0 * min(14, max((len(s) for s in col_labels), default=1))
+    width = label_w + cols * cell + 70
+    height = label_h + rows * cell + 10
+    titles = cell_titles and rows * cols <= 2500
+    parts = [_open(width, height, title, description, id_prefix)]
+    parts.append(f'<g transform="translate({label_w:.1f},{label_h:.1f})">')
+    for i in range(rows):
+        y = i * cell
+        for j in range(cols):
+            value = m[i, j]
+            if not np.isfinite(value):
+                continue
+            fill = colour((value - low) / span, colormap)
+            tip = (
+                f"<title>{escape(row_labels[i])} → {escape(col_labels[j])}: "
+                f"{_fmt(value, value_format)}</title>"
+                if titles
+                else ""
+            )
+            parts.append(
+                f'<rect x="{j * cell:.1f}" y="{y:.1f}" width="{cell:.1f}" height="{cell:.1f}" '
+                f'fill="{fill}" data-row="{i}" data-col="{j}">{tip}</rect>'
+            )
+    fs = min(11.0, max(6.0, cell * 0.8))
+    step = _thin(rows, 40)
+    for i in range(0, rows, step):
+        parts.append(
+            f'<text x="-4" y="{(i + 0.5) * cell:.1f}" text-anchor="end" dominant-baseline="middle" '
+            f'font-size="{fs:.1f}">{escape(row_labels[i][:14])}</text>'
+        )
+    step = _thin(cols, 40)
+    for j in range(0, cols, step):
+        x = (j + 0.5) * cell
+        parts.append(
+            f'<text transform="translate({x:.1f},-4) rotate(-60)" font-size="{fs:.1f}">'
+            f"{escape(col_labels[j][:14])}</text>"
+        )
+    parts.append("</g>")
+    parts.append(_legend(width - 58, label_h, rows * cell, low, high, colormap, id_prefix))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _legend(x: float, y: float, h: float, low: float, high: float, cmap: str, prefix: str) -> str:
+    h = max(h, 40.0)
+    stops = "".join(
+        f'<stop offset="{t:.2f}" stop-color="{colour(1 - t, cmap)}"/>' for t in np.linspace(0, 1, 9)
+    )
+    return (
+        f'<defs><linearGradient id="{prefix}-legend" x1="0" y1="0" x2="0" y2="1">{stops}'
+        f"</linearGradient></defs>"
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="10" height="{h:.1f}" fill="url(#{prefix}-legend)"/>'
+        f'<text x="{x + 14:.1f}" y="{y + 8:.1f}">{high:.3g}</text>'
+        f'<text x="{x + 14:.1f}" y="{y + h:.1f}">{low:.3g}</text>'
+    )
+
+
+def bar_chart(
+    values: npt.ArrayLike,
+    labels: Sequence[str],
+    *,
+    title: str,
+    description: str,
+    overlay: npt.ArrayLike | None = None,
+    highlight: Sequence[int] | None = None,
+    cutoff: float | npt.ArrayLike | None = None,
+    value_format: str = "{:.2f}",
+    id_prefix: str = "bars",
+) -> str:
+    """Vertical bars with their values; ``overlay`` draws a second series as marks (e.g. the
+    expected probabilities over observed frequencies), ``cutoff`` a labelled horizontal line."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1 or v.size == 0 or v.size != len(labels):
+        raise ValueError(f"bar_chart needs as many labels ({len(labels)}) as values ({v.size})")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("bar_chart values must be finite")
+    marks = None if overlay is None else np.asarray(overlay, dtype=np.float64)
+    top = max(float(v.max()), float(marks.max()) if marks is not None else 0.0, 1e-12)
+    bar_w = max(10.0, min(44.0, 440.0 / v.size))
+    plot_h, left, base_y = 160.0, 34.0, 180.0
+    width = left + v.size * bar_w + 10
+    height = base_y + 8 + 5.5 * min(14, max(len(s) for s in labels))
+    emphasis = set(highlight) if highlight is not None else set(range(v.size))
+    parts = [_open(width, height, title, description, id_prefix)]
+    parts.append(
+        f'<line x1="{left}" y1="{base_y}" x2="{width - 6:.1f}" y2="{base_y}" stroke="currentColor" '
+        f'stroke-opacity="0.5"/><text x="{left - 4}" y="{base_y - plot_h + 4:.1f}" '
+        f'text-anchor="end" font-size="9">{top:.2g}</text>'
+        f'<text x="{left - 4}" y="{base_y}" text-anchor="end" font-size="9">0</text>'
+    )
+    for i, value in enumerate(v):
+        x = left + i * bar_w
+        h = plot_h * value / top
+        opacity = "0.9" if i in emphasis else "0.3"
+        parts.append(
+            f'<rect x="{x + 2:.1f}" y="{base_y - h:.1f}" width="{bar_w - 4:.1f}" height="{h:.1f}" '
+            f'fill="{SERIES[0]}" fill-opacity="{opacity}"><title>{escape(labels[i])}: '
+            f"{_fmt(value, value_format)}</title></rect>"
+        )
+        if bar_w >= 24:
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{base_y - h - 3:.1f}" text-anchor="middle" '
+                f'font-size="8">{_fmt(value, value_format)}</text>'
+            )
+        parts.append(
+            f'<text transform="translate({x + bar_w / 2 + 3:.1f},{base_y + 6}) rotate(60)" '
+            f'font-size="9">{escape(labels[i][:14])}</text>'
+        )
+        if marks is not None:
+            y = base_y - plot_h * marks[i] / top
+            parts.append(
+                f'<line x1="{x + 1:.1f}" y1="{y:.1f}" x2="{x + bar_w - 1:.1f}" y2="{y:.1f}" '
+                f'stroke="{SERIES[1]}" stroke-width="3"><title>{escape(labels[i])} expected: '
+                f"{_fmt(marks[i], value_format)}</title></line>"
+            )
+    if cutoff is not None:
+        c = float(np.asarray(cutoff))
+        y = base_y - plot_h * c / top
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 6:.1f}" y2="{y:.1f}" stroke="{SERIES[5]}" '
+            f'stroke-dasharray="5 3"/><text x="{width - 8:.1f}" y="{y - 3:.1f}" text-anchor="end" '
+            f'font-size="9">cutoff {_fmt(c, value_format)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line_chart(
+    x: npt.ArrayLike,
+    series: Mapping[str, npt.ArrayLike],
+    *,
+    title: str,
+    description: str,
+    x_label: str = "",
+    y_label: str = "",
+    id_prefix: str = "lines",
+) -> str:
+    """Lines over a shared x axis; each series has its own colour and dash pattern."""
+    xs = np.asarray(x, dtype=np.float64)
+    ys = {name: np.asarray(s, dtype=np.float64) for name, s in series.items()}
+    for name, s in ys.items():
+        if s.shape != xs.shape:
+            raise ValueError(f"series {name!r} has {s.size} points but x has {xs.size}")
+    all_y = np.concatenate([s for s in ys.values()] or [np.zeros(1)])
+    lo, hi = float(all_y.min()), float(all_y.max())
+    if hi == lo:
+        lo, hi = lo - 1, hi + 1
+    x_lo, x_hi = float(xs.min()), float(xs.max()) if xs.size else 1.0
+    x_span = (x_hi - x_lo) or 1.0
+    left, top, w, h = 40.0, 10.0, 400.0, 170.0
+    legend_h = 16 * ((len(ys) + 2) // 3)
+    parts = [_open(left + w + 10, top + h + 40 + legend_h, title, description, id_prefix)]
+    parts.append(
+        f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="currentColor" '
+        f'stroke-opacity="0.4"/><text x="{left - 4}" y="{top + 8}" text-anchor="end" '
+        f'font-size="9">{hi:.3g}</text><text x="{left - 4}" y="{top + h}" text-anchor="end" '
+        f'font-size="9">{lo:.3g}</text><text x="{left}" y="{top + h + 12}" font-size="9">'
+        f'{x_lo:.3g}</text><text x="{left + w}" y="{top + h + 12}" text-anchor="end" '
+        f'font-size="9">{x_hi:.3g}</text><text x="{left + w / 2}" y="{top + h + 14}" '
+        f'text-anchor="middle" font-size="10">{escape(x_label)}</text>'
+        f'<text transform="translate(10,{top + h / 2}) rotate(-90)" text-anchor="middle" '
+        f'font-size="10">{escape(y_label)}</text>'
+    )
+    for n, (name, s) in enumerate(ys.items()):
+        px = left + (xs - x_lo) / x_span * w
+        py = top + (hi - s) / (hi - lo) * h
+        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True))
+        dash = f' stroke-dasharray="{DASHES[n % 8]}"' if DASHES[n % 8] else ""
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{SERIES[n % 8]}" '
+            f'stroke-width="1.8"{dash}><title>{escape(name)}</title></polyline>'
+        )
+        lx, ly = left + (n % 3) * 135, top + h + 30 + 16 * (n // 3)
+        parts.append(
+            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 24}" y2="{ly - 4}" stroke="{SERIES[n % 8]}" '
+            f'stroke-width="2"{dash}/><text x="{lx + 28}" y="{ly}">{escape(name[:18])}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def png_bytes(pixels: npt.ArrayLike) -> bytes:
+    """A greyscale PNG of values in [0, 1] (8-bit), encoded with zlib: no imaging library."""
+    p = np.asarray(pixels, dtype=np.float64)
+    if p.ndim != 2 or p.size == 0:
+        raise ValueError(f"image needs a non-empty 2-D array, got shape {p.shape}")
+    if not np.all(np.isfinite(p)):
+        raise ValueError("image pixels must be finite numbers")
+    grey = np.round(np.clip(p, 0.0, 1.0) * 255).astype(np.uint8)
+    h, w = grey.shape
+    # each scanline starts with filter type 0 (none)
+    raw = b"".join(b"\x00" + grey[row].tobytes() for row in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def image(
+    pixels: npt.ArrayLike,
+    *,
+    title: str,
+    description: str,
+    size: float = 256.0,
+    id_prefix: str = "image",
+) -> str:
+    """A greyscale image (values in [0, 1]) as an SVG holding a PNG data URI, pixels kept sharp."""
+    data = base64.b64encode(png_bytes(pixels)).decode()
+    return (
+        _open(size, size, title, description, id_prefix)
+        + f'<image href="data:image/png;base64,{data}" width="{size:.0f}" height="{size:.0f}" '
+        f'preserveAspectRatio="none" style="image-rendering:pixelated"/></svg>'
+    )
+
+
+def scatter(
+    points: npt.ArrayLike,
+    *,
+    title: str,
+    description: str,
+    outlines: Mapping[str, npt.ArrayLike] | None = None,
+    marked: Mapping[str, Sequence[float]] | None = None,
+    extent: float | None = None,
+    id_prefix: str = "scatter",
+) -> str:
+    """2-D points as dots, with optional closed outlines (e.g. 1σ and 2σ ellipses) and marked
+    points (drawn as labelled crosses)."""
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"scatter needs points of shape [n, 2], got {pts.shape}")
+    reach = extent or float(np.abs(pts).max(initial=1.0)) * 1.1
+    size, pad = 300.0, 20.0
+
+    def to_xy(p: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return pad + (p[..., 0] + reach) / (2 * reach) * size, pad + (reach - p[..., 1]) / (
+            2 * reach
+        ) * size
+
+    parts = [_open(size + 2 * pad, size + 2 * pad, title, description, id_prefix)]
+    mid = pad + size / 2
+    parts.append(
+        f'<line x1="{pad}" y1="{mid}" x2="{pad + size}" y2="{mid}" stroke="currentColor" '
+        f'stroke-opacity="0.3"/><line x1="{mid}" y1="{pad}" x2="{mid}" y2="{pad + size}" '
+        f'stroke="currentColor" stroke-opacity="0.3"/>'
+        f'<text x="{pad + size}" y="{mid - 4}" text-anchor="end" font-size="9">{reach:.2g}</text>'
+    )
+    xs, ys = to_xy(pts)
+    parts.append(
+        "".join(
+            f'<circle cx="{a:.1f}" cy="{b:.1f}" r="1.6" fill="{SERIES[0]}" fill-opacity="0.45"/>'
+            for a, b in zip(xs, ys, strict=True)
+        )
+    )
+    for n, (name, outline) in enumerate((outlines or {}).items()):
+        ox, oy = to_xy(np.asarray(outline, dtype=np.float64))
+        path = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(ox, oy, strict=True))
+        parts.append(
+            f'<polygon points="{path}" fill="none" stroke="{SERIES[1 + n % 7]}" stroke-width="2" '
+            f'stroke-dasharray="{DASHES[1 + n % 7]}"><title>{escape(name)}</title></polygon>'
+        )
+    for name, (px, py) in (marked or {}).items():
+        cx, cy = to_xy(np.array([px, py]))
+        parts.append(
+            f'<path d="M{cx - 5:.1f},{cy - 5:.1f}L{cx + 5:.1f},{cy + 5:.1f}M{cx - 5:.1f},'
+            f'{cy + 5:.1f}L{cx + 5:.1f},{cy - 5:.1f}" stroke="{SERIES[5]}" stroke-width="2.5"/>'
+            f'<text x="{cx + 7:.1f}" y="{cy - 6:.1f}">{escape(name)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def data_table(
+    matrix: npt.ArrayLike,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    *,
+    caption: str,
+    value_format: str = "{:.2f}",
+) -> str:
+    """An HTML table of a matrix: the text alternative of a figure."""
+    m = np.asarray(matrix, dtype=np.float64)
+    if m.ndim != 2 or m.shape != (len(row_labels), len(col_labels)):
+        raise ValueError(
+            f"data_table of shape {m.shape} needs {m.shape[0] if m.ndim == 2 else '?'} row and "
+            f"column labels to match, got {len(row_labels)} × {len(col_labels)}"
+        )
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in col_labels)
+    body = "".join(
+        f'<tr><th scope="row">{escape(r)}</th>'
+        + "".join(f"<td>{_fmt(v, value_format)}</td>" for v in m[i])
+        + "</tr>"
+        for i, r in enumerate(row_labels)
+    )
+    return (
+        f'<table class="gc-table"><caption>{escape(caption)}</caption>'
+        f"<thead><tr><td></td>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )

@@ -1,0 +1,129 @@
+"""svg.py: well-formed, accessible, escaped figures; correct colours; a PNG a decoder accepts."""
+
+from __future__ import annotations
+
+import struct
+import xml.etree.ElementTree as ET
+import zlib
+
+import numpy as np
+import pytest
+
+from genai_course import svg
+
+NS = "{http://www.w3.org/2000/svg}"
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def parse(markup: str) -> ET.Element:
+    return ET.fromstring(markup)
+
+
+def test_heatmap_structure_and_accessibility() -> None:
+    m = np.arange(12, dtype=float).reshape(3, 4) / 11
+    root = parse(
+        svg.heatmap(m, list("abc"), list("wxyz"), title="T", description="D", id_prefix="h1")
+    )
+    assert root.get("role") == "img" and root.get("aria-labelledby") == "h1-title h1-desc"
+    assert root.find(f"{NS}title").text == "T" and root.find(f"{NS}desc").text == "D"
+    cells = [r for r in root.iter(f"{NS}rect") if r.get("data-row") is not None]
+    assert len(cells) == 12
+    assert cells[5].get("data-row") == "1" and cells[5].get("data-col") == "1"
+    assert cells[5].find(f"{NS}title").text == "b → x: 0.45"
+    assert root.get("width") == "100%" and root.get("viewBox")
+
+
+def test_labels_from_learners_are_escaped() -> None:
+    markup = svg.heatmap(np.eye(2), [EVIL, "b"], ["c", EVIL], title=EVIL, description=EVIL)
+    root = parse(markup)  # still well-formed XML
+    assert not any(el.tag.endswith("img") for el in root.iter())
+    assert "&lt;img src=x onerror=alert(1)&gt;" in markup
+    table = svg.data_table(np.eye(1), [EVIL], [EVIL], caption=EVIL)
+    assert "<img" not in table
+    bars = svg.bar_chart([0.5, 0.5], [EVIL, "b"], title=EVIL, description="d")
+    assert "<img" not in bars and parse(bars) is not None
+
+
+def test_nan_cells_are_left_empty_and_constant_matrices_work() -> None:
+    m = np.array([[1.0, np.nan], [0.5, 0.2]])
+    root = parse(svg.heatmap(m, ["a", "b"], ["c", "d"], title="t", description="d"))
+    assert len([r for r in root.iter(f"{NS}rect") if r.get("data-row")]) == 3
+    parse(svg.heatmap(np.ones((2, 2)), ["a", "b"], ["c", "d"], title="t", description="d"))
+
+
+def test_colour_maps() -> None:
+    assert svg.colour(0.0) == "#440154" and svg.colour(1.0) == "#fde725"
+    assert svg.colour(0.5, "diverging") == "#f7f7f7"  # white in the middle
+    assert svg.colour(-3) == svg.colour(0) and svg.colour(9) == svg.colour(1)  # clipped
+
+    def lightness(hex_colour: str) -> float:
+        r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    values = [lightness(svg.colour(t)) for t in np.linspace(0, 1, 33)]
+    assert all(a < b for a, b in zip(values, values[1:], strict=False))  # viridis brightens
+
+
+def test_large_heatmaps_thin_labels_and_drop_cell_titles() -> None:
+    labels = [str(i) for i in range(128)]
+    root = parse(svg.heatmap(np.zeros((128, 128)), labels, labels, title="t", description="d"))
+    texts = [t for t in root.iter(f"{NS}text")]
+    assert len(texts) < 100
+    assert not any(r.find(f"{NS}title") is not None for r in root.iter(f"{NS}rect"))
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """A small independent PNG reader: chunks, CRCs, zlib, filter type 0."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        assert crc == zlib.crc32(kind + body)
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+            assert body[8:10] == b"\x08\x00"  # 8-bit greyscale
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    rows = [raw[i * (width + 1) : (i + 1) * (width + 1)] for i in range(height)]
+    assert all(r[0] == 0 for r in rows)
+    return np.array([list(r[1:]) for r in rows], dtype=np.uint8)
+
+
+def test_png_round_trip() -> None:
+    rng = np.random.default_rng(0)
+    pixels = rng.random((17, 23))
+    decoded = decode_png(svg.png_bytes(pixels))
+    np.testing.assert_array_equal(decoded, np.round(pixels * 255).astype(np.uint8))
+    with pytest.raises(ValueError, match="finite"):
+        svg.png_bytes(np.array([[np.nan]]))
+    parse(svg.image(pixels, title="t", description="d"))
+
+
+def test_charts_are_well_formed() -> None:
+    parse(svg.line_chart([0, 1, 2], {"a": [0, 1, 0], "b": [1, 0, 1]}, title="t", description="d"))
+    parse(
+        svg.bar_chart(
+            [0.2, 0.8],
+            ["a", "b"],
+            title="t",
+            description="d",
+            overlay=[0.3, 0.7],
+            highlight=[1],
+            cutoff=0.2,
+        )
+    )
+    parse(
+        svg.scatter(
+            np.zeros((5, 2)),
+            title="t",
+            description="d",
+            outlines={"1σ": [[0, 1], [1, 0], [0, -1]]},
+            marked={"z": (0.5, 0.5)},
+        )
+    )
+    with pytest.raises(ValueError, match="as many labels"):
+        svg.bar_chart([1.0], ["a", "b"], title="t", description="d")

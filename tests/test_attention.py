@@ -1,4 +1,4 @@
-"""attention.py against an independent loop-based reference, the paper's invariants and bad input."""
+"""attention.py against an independent loop reference, the paper's invariants and bad input."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
 import xml.etree.ElementTree as ET
 import zlib
@@ -61,7 +62,7 @@ def test_colour_maps() -> None:
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
     values = [lightness(svg.colour(t)) for t in np.linspace(0, 1, 33)]
-    assert all(a < b for a, b in zip(values, values[1:], strict=False))  # viridis brightens
+    assert all(a < b for a, b in itertools.pairwise(values))  # viridis brightens
 
 
 def test_large_heatmaps_thin_labels_and_drop_cell_titles() -> None:

@@ -142,7 +142,7 @@ def multi_head_attention(
     num_heads: int,
     causal: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
-    """MultiHead(X) = concat(head_1, …, head_h) · W_o, head_i = Attention(X·W_q^i, X·W_k^i, X·W_v^i).
+    """MultiHead(X) = concat(head_1 … head_h)·W_o, head_i = Attention(X·W_q^i, X·W_k^i, X·W_v^i).
 
     Head h uses columns h·d_k … (h+1)·d_k of X·W_q, X·W_k and X·W_v (d_k = d_model / num_heads).
     Returns (output [n, d_model], weights [num_heads, n, n]).

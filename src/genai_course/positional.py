@@ -38,11 +38,11 @@ def position_similarity(pe: npt.ArrayLike, normalise: bool = False) -> FloatArra
 
     # [n, d] -> [n, n]
     """
-    pe = np.asarray(pe, dtype=np.float64)
-    if pe.ndim != 2:
-        raise ValueError(f"pe must be [num_positions, d_model], got shape {pe.shape}")
+    m = np.asarray(pe, dtype=np.float64)
+    if m.ndim != 2:
+        raise ValueError(f"pe must be [num_positions, d_model], got shape {m.shape}")
     if normalise:
-        norms = np.linalg.norm(pe, axis=1, keepdims=True)
-        pe = pe / np.where(norms == 0, 1.0, norms)
-    out: FloatArray = pe @ pe.T
+        norms = np.linalg.norm(m, axis=1, keepdims=True)
+        m = m / np.where(norms == 0, 1.0, norms)
+    out: FloatArray = m @ m.T
     return out

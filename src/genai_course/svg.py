@@ -231,7 +231,8 @@ def bar_chart(
         c = float(np.asarray(cutoff))
         y = base_y - plot_h * c / top
         parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 6:.1f}" y2="{y:.1f}" stroke="{SERIES[5]}" '
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 6:.1f}" y2="{y:.1f}" '
+            f'stroke="{SERIES[5]}" '
             f'stroke-dasharray="5 3"/><text x="{width - 8:.1f}" y="{y - 3:.1f}" text-anchor="end" '
             f'font-size="9">cutoff {_fmt(c, value_format)}</text>'
         )

@@ -157,13 +157,13 @@ def set_control(page, demo: str, name: str, value: str) -> None:  # type: ignore
 
 
 def wait_updates(page, count: int) -> float:  # type: ignore[no-untyped-def]
-    page.wait_for_function(f"window.__bench.updates.length >= {count}", timeout=120_000)
+    page.wait_for_function(f"() => window.__bench.updates.length >= {count}", timeout=120_000)
     return float(page.evaluate("window.__bench.updates[window.__bench.updates.length - 1]"))
 
 
 def measure_baseline(browser, url: str, demo: str) -> float:  # type: ignore[no-untyped-def]
     context, page = fresh_page(browser, f"{url}_bench/{demo}.html")
-    page.wait_for_function("window.__bench.result !== undefined", timeout=180_000)
+    page.wait_for_function("() => window.__bench.result !== undefined", timeout=180_000)
     result = float(page.evaluate("window.__bench.result"))
     context.close()
     return result
@@ -171,7 +171,7 @@ def measure_baseline(browser, url: str, demo: str) -> float:  # type: ignore[no-
 
 def measure_demo(browser, url: str, demo: str, spec: dict) -> dict[str, float]:  # type: ignore[no-untyped-def, type-arg]
     context, page = fresh_page(browser, url + spec["page"])
-    page.wait_for_function("window.__bench.firstFigure !== undefined")
+    page.wait_for_function("() => window.__bench.firstFigure !== undefined")
     first_figure = float(page.evaluate("window.__bench.firstFigure"))
     # time to interactive: act at once, as an eager learner would
     set_control(page, demo, spec["control"], spec["values"][0])
@@ -199,7 +199,7 @@ def measure_demo(browser, url: str, demo: str, spec: dict) -> dict[str, float]: 
                      const t = performance.now(); a.click(); return t; }}"""
         )
     )
-    page.wait_for_function(f"document.querySelector('#gc-demo-{others[0]} .gc-figure svg')")
+    page.wait_for_function(f"() => document.querySelector('#gc-demo-{others[0]} .gc-figure svg')")
     second_figure = float(page.evaluate("performance.now()")) - click
     set_control(page, others[0], target["control"], target["values"][0])
     second_ready = wait_updates(page, 1) - click

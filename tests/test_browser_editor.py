@@ -17,7 +17,7 @@ ORIGINAL_LINE = "    p = attention.softmax(x)\n"
 
 def open_editor(page: object, server: Server) -> object:
     page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
-    page.wait_for_function("window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
+    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
     demo = page.locator(DEMO)  # type: ignore[attr-defined]
     demo.locator(".gc-editor summary").click()
     return demo
@@ -136,7 +136,7 @@ def test_typed_text_is_never_run_as_html(page: object, server: Server, built_sit
         if 'class="gc-demo"' not in (built_site / path / "index.html").read_text():
             continue
         page.goto(server.url + path)  # type: ignore[attr-defined]
-        page.wait_for_function("window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
+        page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
         fields = page.locator(".gc-demo input[type=text], .gc-demo .gc-controls textarea")  # type: ignore[attr-defined]
         for index in range(fields.count()):
             fields.nth(index).fill(PAYLOAD)

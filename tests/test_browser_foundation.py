@@ -53,7 +53,7 @@ def test_one_worker_serves_the_visit_across_instant_navigation(
     page: object, server: Server, requests_log: RequestLog
 ) -> None:
     page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
-    page.wait_for_function("window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
+    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
     page.evaluate("window.__visitMarker = 1")  # type: ignore[attr-defined]
     page.get_by_role("link", name="Home").first.click()  # type: ignore[attr-defined]
     page.wait_for_url(server.url)  # type: ignore[attr-defined]

@@ -216,7 +216,9 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             # keep the HTML out of Markdown's hands; it is put back in on_page_content
             key = f"GCBLOCK{len(self.blocks):05d}X"
             self.blocks[key] = text
-            return f"\n{key}\n"
+            # the paragraph carries the block's id, so MkDocs knows the anchor exists
+            anchor = f"{{: #gc-demo-{argument} }}\n" if name == "demo" else ""
+            return f"\n{key}\n{anchor}"
 
         return DIRECTIVE.sub(expand, self._data_parts(markdown, page))
 
@@ -260,7 +262,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         glossary = files.get_file_from_path("glossary.md")
         if glossary is not None and page.file.src_uri != "glossary.md":
             html = link_terms(html, self.course.glossary, glossary.url_relative_to(page.file))
-        return re.sub(r"<p>(GCBLOCK\d{5}X)</p>", restore, html)
+        return re.sub(r'<p(?: id="[^"]*")?>(GCBLOCK\d{5}X)</p>', restore, html)
 
     def _directives(self) -> dict[str, Callable[[str | None, Page], tuple[str, bool]]]:
         """Each directive gives (text, is_html): Markdown text goes through MkDocs' link checks."""

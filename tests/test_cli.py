@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from genai_course.cli import main
+from genai_course.cli import CORPUS, course_text, main
 from genai_course.plugin.data import load_course
 from tests.conftest import ROOT, build_site
 
@@ -103,3 +103,11 @@ def test_scaffolded_session_and_update_build_cleanly(project: Path, tmp_path: Pa
     result = build_site(tmp_path / "site", project / "mkdocs.yml", GENAI_CACHE_DIR=cache)
     assert result.returncode == 0, result.stderr[-3000:]
     assert list((tmp_path / "site" / "sessions").glob("session-*/index.html"))
+
+
+def test_tokenizer_corpus_is_current() -> None:
+    """The tokenizer demo trains on the topic pages' text; rebuild it with `genai-course corpus`."""
+    assert CORPUS.read_text(encoding="utf-8") == course_text(ROOT / "docs"), (
+        "src/genai_course/data/course_text.txt is out of date: run `genai-course corpus`"
+    )
+    assert len(CORPUS.read_text(encoding="utf-8")) > 20_000

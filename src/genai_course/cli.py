@@ -20,7 +20,9 @@ import yaml
 
 from genai_course.plugin.data import SESSION_KINDS, Course, DataError, Session, load_course
 
-__all__ = ["main", "new_session", "new_update"]
+__all__ = ["course_text", "main", "new_session", "new_update"]
+
+CORPUS = Path(__file__).parent / "data" / "course_text.txt"
 
 
 class CliError(Exception):
@@ -151,6 +153,20 @@ def new_update(
     return post
 
 
+def course_text(docs: Path) -> str:
+    """The prose of the topic pages, without front matter, directives, maths or link targets: the
+    text the tokenizer demo trains on."""
+    parts = []
+    for page in sorted((docs / "topics").glob("*.md")):
+        text = re.sub(r"^---\n.*?\n---\n", "", page.read_text(encoding="utf-8"), flags=re.DOTALL)
+        text = re.sub(r"^\{\{.*\}\}$", "", text, flags=re.MULTILINE)
+        text = re.sub(r"\$\$.*?\$\$|\$[^$\n]*\$", "", text, flags=re.DOTALL)
+        text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+        text = re.sub(r"[#*_`|>]+|^-{3,}$|^\s*[-:| ]+$", " ", text, flags=re.MULTILINE)
+        parts.append(re.sub(r"[ \t]+", " ", text).strip())
+    return "\n\n".join(parts) + "\n"
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -172,9 +188,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     update.add_argument("--title", required=True)
     update.add_argument("--date", type=_date, help="default: today")
     update.add_argument("--session", type=int, help="default: the next session from the date")
+    commands.add_parser("corpus", help="rebuild the tokenizer demo's corpus from docs/topics")
     args = parser.parse_args(argv)
     try:
-        if args.command == "new-session":
+        if args.command == "corpus":
+            CORPUS.write_text(course_text(args.root / "docs"), encoding="utf-8")
+            path = CORPUS
+        elif args.command == "new-session":
             topics = [t.strip() for t in args.topics.split(",") if t.strip()]
             path = new_session(args.root, args.title, args.date, args.number, args.kind, topics)
         else:
@@ -182,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"genai-course: {error}", file=sys.stderr)
         return 1
-    print(f"created {path.relative_to(args.root)}")
+    print(f"wrote {path}")
     return 0
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "line_chart",
     "png_bytes",
     "scatter",
+    "token_strip",
 ]
 
 # viridis, 9 evenly spaced anchors from matplotlib's _cm_listed table
@@ -418,3 +419,34 @@ def data_table(
         f'<table class="gc-table"><caption>{escape(caption)}</caption>'
         f"<thead><tr><td></td>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
+
+
+def token_strip(
+    pieces: Sequence[str],
+    ids: Sequence[int],
+    *,
+    title: str,
+    description: str,
+    id_prefix: str = "tokens",
+) -> str:
+    """Tokens as a row of boxes (wrapping), each with its text and its id underneath."""
+    if len(pieces) != len(ids):
+        raise ValueError(f"token_strip needs one id per piece, got {len(pieces)} and {len(ids)}")
+    width, x, y, row_h = 460.0, 4.0, 4.0, 44.0
+    boxes = []
+    for n, (piece, token_id) in enumerate(zip(pieces, ids, strict=True)):
+        shown = piece.replace(" ", "·")[:16] or "∅"
+        w = max(30.0, 7.2 * len(shown) + 10)
+        if x + w > width - 4 and x > 4:
+            x, y = 4.0, y + row_h
+        boxes.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="24" rx="3" '
+            f'fill="{SERIES[n % 6]}" fill-opacity="0.25" stroke="{SERIES[n % 6]}">'
+            f"<title>{escape(repr(piece))} → id {token_id}</title></rect>"
+            f'<text x="{x + w / 2:.1f}" y="{y + 16:.1f}" text-anchor="middle" '
+            f'font-family="monospace" font-size="12">{escape(shown)}</text>'
+            f'<text x="{x + w / 2:.1f}" y="{y + 36:.1f}" text-anchor="middle" font-size="9">'
+            f"{token_id}</text>"
+        )
+        x += w + 4
+    return _open(width, y + row_h, title, description, id_prefix) + "".join(boxes) + "</svg>"

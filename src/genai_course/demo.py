@@ -124,7 +124,7 @@ class Toggle:
             return True
         if str(raw).lower() in {"false", "0", "off", "no", ""}:
             return False
-        raise ValueError(f"{self.label}: expected on or off, got {raw!r}.")
+        raise ValueError(f"{self.label}: expected on or off, got {_shown(raw)}.")
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class Choice:
     def parse(self, raw: object) -> str:
         values = [value for value, _ in self.options]
         if str(raw) not in values:
-            raise ValueError(f"{self.label}: choose one of {', '.join(values)}; got {raw!r}.")
+            raise ValueError(f"{self.label}: choose one of {', '.join(values)}; got {_shown(raw)}.")
         return str(raw)
 
 
@@ -173,16 +173,24 @@ def _parse_number(label: str, raw: object, low: float, high: float, integer: boo
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{label}: {text!r} is not a number.") from None
+        raise ValueError(f"{label}: {_shown(text)} is not a number.") from None
     if math.isnan(value):
         raise ValueError(f"{label}: NaN is not a number.")
     if not low <= value <= high:
-        raise ValueError(f"{label}: must be between {_fmt(low)} and {_fmt(high)}, got {text}.")
+        raise ValueError(
+            f"{label}: must be between {_fmt(low)} and {_fmt(high)}, got {_shown(text)[1:-1]}."
+        )
     if integer:
         if not value.is_integer():
-            raise ValueError(f"{label}: must be a whole number, got {text}.")
+            raise ValueError(f"{label}: must be a whole number, got {_shown(text)[1:-1]}.")
         return int(value)
     return value
+
+
+def _shown(value: object) -> str:
+    """A value quoted in a message, cut short: a message must stay readable next to a control."""
+    text = str(value)
+    return repr(text if len(text) <= 24 else text[:20] + "…")
 
 
 def _fmt(x: float) -> str:

@@ -25,6 +25,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -113,8 +114,13 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def build(site: Path, py_compile: bool) -> None:
-    env = {**os.environ, "GENAI_PY_COMPILE": str(py_compile)}
+def build(site: Path, py_compile: bool, port: int) -> None:
+    # built for the address it is served from: instant navigation follows only site_url links
+    env = {
+        **os.environ,
+        "GENAI_PY_COMPILE": str(py_compile),
+        "SITE_URL": f"http://127.0.0.1:{port}/",
+    }
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--quiet", "-d", str(site)],
         cwd=ROOT,
@@ -128,9 +134,15 @@ def build(site: Path, py_compile: bool) -> None:
         shutil.copy2(ROOT / "demos" / f"{name}.py", bench / f"{name}.py")
 
 
-def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(site: Path, port: int) -> tuple[http.server.ThreadingHTTPServer, str]:
     httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+        ("127.0.0.1", port), functools.partial(Quiet, directory=str(site))
     )
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -232,8 +244,9 @@ def main() -> None:
         for py_compile in (True, False):
             site = OUT / f"site-pyc-{py_compile}"
             shutil.rmtree(site, ignore_errors=True)
-            build(site, py_compile)
-            httpd, url = serve(site)
+            port = free_port()
+            build(site, py_compile, port)
+            httpd, url = serve(site, port)
             label = "pyc" if py_compile else "py"
             for demo, spec in DEMOS.items():
                 base = statistics.median(

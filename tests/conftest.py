@@ -10,6 +10,7 @@ import functools
 import http.server
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -59,10 +60,23 @@ def build_site(
     )
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory, port: int) -> Path:
+    """The site built for the address it is served from, as a deployment would be: Material's
+    instant navigation only follows links to the site_url written into sitemap.xml."""
     site = tmp_path_factory.mktemp("site")
-    result = build_site(site)
+    result = build_site(site, SITE_URL=f"http://127.0.0.1:{port}/")
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")
     return site
@@ -87,16 +101,16 @@ class Server:
     httpd: http.server.ThreadingHTTPServer = field(repr=False)
 
 
-def serve(root: Path) -> Server:
+def serve(root: Path, port: int = 0) -> Server:
     handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return Server(f"http://127.0.0.1:{httpd.server_address[1]}/", root, httpd)
 
 
 @pytest.fixture(scope="session")
-def server(built_site: Path) -> Iterator[Server]:
-    running = serve(built_site)
+def server(built_site: Path, port: int) -> Iterator[Server]:
+    running = serve(built_site, port)
     yield running
     running.httpd.shutdown()
 
@@ -136,27 +150,23 @@ def is_local(url: str) -> bool:
 def open_context(browser: object, log: RequestLog, **options: object) -> object:
     context = browser.new_context(**options)  # type: ignore[attr-defined]
 
-    def route(route: object) -> None:
-        url = route.request.url  # type: ignore[attr-defined]
+    def record(request: object) -> None:
+        # every request of the pages and their workers, once each
+        url = request.url  # type: ignore[attr-defined]
         log.urls.append(url)
-        if is_local(url):
+        if not is_local(url):
+            log.outside.append(url)
+
+    def route(route: object) -> None:
+        # block whatever would leave 127.0.0.1, so a test never waits on the outside world
+        if is_local(route.request.url):  # type: ignore[attr-defined]
             route.continue_()  # type: ignore[attr-defined]
         else:
-            log.outside.append(url)
             route.abort()  # type: ignore[attr-defined]
 
+    context.on("request", record)
     context.route("**/*", route)
-    # requests made by workers are not routed; record them too
-    context.on("request", lambda request: _record_worker(log, request))
     return context
-
-
-def _record_worker(log: RequestLog, request: object) -> None:
-    url = request.url  # type: ignore[attr-defined]
-    if url not in log.urls:
-        log.urls.append(url)
-    if not is_local(url) and url not in log.outside:
-        log.outside.append(url)
 
 
 @pytest.fixture

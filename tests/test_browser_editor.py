@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Server
+from tests.test_browser_foundation import go_to_try_it
 from tests.test_browser_gates import site_pages
 
 pytestmark = pytest.mark.browser
@@ -115,8 +116,8 @@ def test_edited_code_survives_navigation_and_reload_until_reset(
     page.reload()  # type: ignore[attr-defined]
     code = page.locator(f"{DEMO} .gc-code")  # type: ignore[attr-defined]
     assert "# my own note" in code.input_value()
-    page.get_by_role("link", name="Home").first.click()  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Try it").first.click()  # type: ignore[attr-defined]
+    page.locator(".md-tabs").get_by_role("link", name="Home").click()  # type: ignore[attr-defined]
+    go_to_try_it(page)
     page.wait_for_url("**/try-it/")  # type: ignore[attr-defined]
     assert "# my own note" in page.locator(f"{DEMO} .gc-code").input_value()  # type: ignore[attr-defined]
     page.locator(f"{DEMO} .gc-editor summary").click()  # type: ignore[attr-defined]

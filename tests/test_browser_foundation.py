@@ -13,6 +13,12 @@ pytestmark = pytest.mark.browser
 RESULT = "softmax([0, 1, 2]) = [0.0900, 0.2447, 0.6652]"
 
 
+def go_to_try_it(page: object) -> None:
+    """From the home page, as a person: the Demos card, then the Try it link of the demo list."""
+    page.locator(".md-content").get_by_role("link", name="Demos").first.click()  # type: ignore[attr-defined]
+    page.locator(".md-content").get_by_role("link", name="Try it").click()  # type: ignore[attr-defined]
+
+
 def test_build_time_figure_is_there_before_python(page: object, server: Server) -> None:
     page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
     caption = page.locator("#gc-demo-numpy_check .gc-panel figcaption")  # type: ignore[attr-defined]
@@ -54,16 +60,20 @@ def test_one_worker_serves_the_visit_across_instant_navigation(
 ) -> None:
     page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
     page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
-    page.evaluate("window.__visitMarker = 1")  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Home").first.click()  # type: ignore[attr-defined]
+    page.evaluate("window.__visitMarker = 1; window.__worker = window.genaiCourse.python.worker")  # type: ignore[attr-defined]
+    page.locator(".md-tabs").get_by_role("link", name="Home").click()  # type: ignore[attr-defined]
     page.wait_for_url(server.url)  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Try it").first.click()  # type: ignore[attr-defined]
+    go_to_try_it(page)
     page.wait_for_url(server.url + "try-it/")  # type: ignore[attr-defined]
     # instant navigation: same document, same worker, Python still ready
     assert page.evaluate("window.__visitMarker") == 1  # type: ignore[attr-defined]
     assert page.evaluate("window.genaiCourse.python.state") == "ready"  # type: ignore[attr-defined]
     page.get_by_label("Numbers (comma-separated)").fill("0, 1, 2")  # type: ignore[attr-defined]
     page.locator("#gc-demo-numpy_check figcaption", has_text=RESULT).wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    # the very same worker answered: Python was not booted again
+    assert page.evaluate("window.genaiCourse.python.worker === window.__worker")  # type: ignore[attr-defined]
+    ours = [w for w in page.workers if w.url.endswith("/genai-course/worker.js")]  # type: ignore[attr-defined]
+    assert len(ours) == 1  # (the other worker is Material's search)
     booted = [u for u in requests_log.urls if u.endswith("pyodide.asm.wasm")]
     assert len(booted) == 1, booted
 

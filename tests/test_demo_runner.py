@@ -76,6 +76,7 @@ def test_syntax_error_and_exceptions_give_a_traceback() -> None:
     raising = run(PROGRAM.replace('print("n is", n)', "1 / 0"))
     assert "ZeroDivisionError: division by zero" in str(raising["traceback"])
     assert 'File "demos/test.py", line 5, in render' in str(raising["traceback"])
+    assert "    1 / 0" in str(raising["traceback"])  # with the line itself
     assert "genai_course/demo.py" not in str(raising["traceback"])
 
 

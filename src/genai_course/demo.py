@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import io
 import json
+import linecache
 import math
 import traceback
 import types
@@ -225,9 +226,12 @@ def load_program(source: str, name: str) -> types.ModuleType:
     """Execute a demo program's source as a fresh module (cached by its text)."""
     key = hashlib.sha256(source.encode()).hexdigest()
     if key not in _PROGRAMS:
+        filename = f"demos/{name}.py"
         module = types.ModuleType(f"demo_{name}")
-        module.__file__ = f"demos/{name}.py"
-        code = compile(source, f"demos/{name}.py", "exec")
+        module.__file__ = filename
+        # tracebacks then show the learner's own lines, not just their numbers
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        code = compile(source, filename, "exec")
         exec(code, module.__dict__)
         _PROGRAMS.clear()  # keep one program per demo page alive, not every edit ever run
         _PROGRAMS[key] = module

@@ -47,7 +47,14 @@
     apply();
   }
 
+  // The theme's search dialog has no accessible name; give it one.
+  function nameSearchDialog() {
+    const dialog = document.querySelector(".md-search[role='dialog']");
+    if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
+  }
+
   function mount() {
+    nameSearchDialog();
     mountQuizzes(document);
     mountFilters(document);
   }

@@ -235,6 +235,10 @@ def build_course_wheel(project: Path, out: Path, py_compile: bool) -> tuple[Path
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(staging, target)
+        # wheels of older sources are never used again
+        for old in out.iterdir():
+            if old != target and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return build_course_wheel(project, out, py_compile)

@@ -1,19 +1,28 @@
 """Self-attention, step by step: type a sentence and watch each token look at the others.
 
-The model is small, fixed and NOT trained: word vectors and projection matrices are drawn from a
-seeded random generator (see genai_course.toy). The patterns show how attention is computed —
-Q·Kᵀ, ÷√d_k, mask, softmax, ·V — not what a trained model has learned.
+Two models to choose from. The default is small, fixed and NOT trained: word vectors and projection
+matrices are drawn from a seeded random generator (see genai_course.toy), so its patterns show how
+attention is computed — Q·Kᵀ, ÷√d_k, mask, softmax, ·V — not what a model has learned. The other is
+the tiny GPT of the course, a real trained model that reads characters; its heads are causal.
 """
 
 import numpy as np
 
-from genai_course import attention, svg, toy
+from genai_course import attention, gpt, svg, toy
 from genai_course.demo import Choice, Panel, Slider, Text, Toggle, View
 
 D_MODEL = 64
 NUM_HEADS = 4
 
+TINY_GPT = gpt.load_model()
+
 CONTROLS = [
+    Choice(
+        "model",
+        "Model",
+        (("toy", "seeded, untrained (words)"), ("gpt", "tiny GPT, trained (characters)")),
+        default="toy",
+    ),
     Text(
         "sentence",
         "Sentence",
@@ -22,6 +31,7 @@ CONTROLS = [
         help="Try its twin: The cat drank the milk because it was sweet",
     ),
     Slider("head", "Attention head", 1, NUM_HEADS, 1, default=1),
+    Slider("layer", "Layer (tiny GPT only)", 1, TINY_GPT.n_layer, 1, default=1),
     Toggle("causal", "Causal mask (a token sees only itself and earlier tokens)", default=False),
     Choice(
         "step",
@@ -32,7 +42,44 @@ CONTROLS = [
 ]
 
 
-def render(sentence: str, head: int, causal: bool, step: str) -> View:
+def trained_heads(sentence: str, layer: int, head: int) -> View:
+    """The attention weights of one real head of the tiny GPT, over the sentence's characters."""
+    text = sentence[-TINY_GPT.block_size :]
+    _, weights = gpt.forward(TINY_GPT, gpt.encode(TINY_GPT, text))
+    w = weights[layer - 1, head - 1]
+    labels = [f"{i}:{c}" if c != " " else f"{i}:·" for i, c in enumerate(text)]
+    focus = len(text) - 1
+    target = int(w[focus].argmax())
+    summary = (
+        f"Tiny GPT, layer {layer}, head {head}: the last character {text[focus]!r} attends most "
+        f"to {text[target]!r} at position {target} (weight {w[focus, target]:.2f})."
+    )
+    return View(
+        [
+            Panel(
+                f"Trained attention weights, layer {layer}, head {head}",
+                svg.heatmap(
+                    w,
+                    labels,
+                    labels,
+                    title=f"Tiny GPT attention, layer {layer}, head {head}",
+                    description="A trained, causal head over the characters of the sentence; "
+                    "rows are queries and sum to 1. " + summary,
+                    vmin=0.0,
+                    vmax=1.0,
+                    id_prefix="attn-weights",
+                ),
+                caption="Real weights of the course's tiny GPT. It reads characters, and it is "
+                "causal: the upper triangle is always empty.",
+            )
+        ],
+        summary=summary,
+    )
+
+
+def render(model: str, sentence: str, head: int, layer: int, causal: bool, step: str) -> View:
+    if model == "gpt":
+        return trained_heads(sentence, layer, head)
     tokens = toy.split_words(sentence)
     x = toy.embed(tokens, D_MODEL)
     q, k, v = toy.head_projections(x, toy.toy_weights(D_MODEL), NUM_HEADS, head - 1)
@@ -105,4 +152,9 @@ def render(sentence: str, head: int, causal: bool, step: str) -> View:
 
 
 if __name__ == "__main__":
-    print(render("The cat drank the milk because it was hungry", 1, False, "scaled").summary)
+    print(
+        render("toy", "The cat drank the milk because it was hungry", 1, 1, False, "scaled").summary
+    )
+    print(
+        render("gpt", "The cat drank the milk because it was hungry", 1, 4, False, "scaled").summary
+    )

@@ -20,31 +20,20 @@ the page opens, then computes the same figure. Results are printed as ratios to 
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.conftest import CHROMIUM_ARGS, free_port, serve  # noqa: E402  (one server, one browser set-up)
+
 OUT = ROOT / "benchmarks" / "results"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 
 # For each demo page: the control the benchmark moves, and the values it cycles through.
 SIXTEEN_TOKENS = "The cat drank the milk because it was hungry and then it slept in the sun ."
@@ -103,17 +92,6 @@ window.addEventListener("DOMContentLoaded", async () => {
 """
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".wasm": "application/wasm",
-        ".js": "text/javascript",
-    }
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def build(site: Path, py_compile: bool, port: int) -> None:
     # built for the address it is served from: instant navigation follows only site_url links
     env = {
@@ -132,20 +110,6 @@ def build(site: Path, py_compile: bool, port: int) -> None:
     for name in DEMOS:
         (bench / f"{name}.html").write_text(BASELINE.replace("DEMO", name))
         shutil.copy2(ROOT / "demos" / f"{name}.py", bench / f"{name}.py")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def serve(site: Path, port: int) -> tuple[http.server.ThreadingHTTPServer, str]:
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", port), functools.partial(Quiet, directory=str(site))
-    )
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
 
 
 def fresh_page(browser, url: str):  # type: ignore[no-untyped-def]
@@ -240,13 +204,14 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     report: dict[str, object] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         for py_compile in (True, False):
             site = OUT / f"site-pyc-{py_compile}"
             shutil.rmtree(site, ignore_errors=True)
             port = free_port()
             build(site, py_compile, port)
-            httpd, url = serve(site, port)
+            server = serve(site, port)
+            url = server.url
             label = "pyc" if py_compile else "py"
             for demo, spec in DEMOS.items():
                 base = statistics.median(
@@ -255,7 +220,7 @@ def main() -> None:
                 runs = [measure_demo(browser, url, demo, spec) for _ in range(args.runs)]
                 ours = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
                 report[f"{demo}/{label}"] = {"baseline_first_result": base, **ours}
-            httpd.shutdown()
+            server.httpd.shutdown()
         browser.close()
     (OUT / "bench.json").write_text(json.dumps(report, indent=1))
     print_report(report)

@@ -84,7 +84,7 @@ def schedule_markdown(course: Course, page_uri: str) -> str:
     return (
         "\n".join(rows)
         + "\n\n"
-        + f"[:material-calendar-sync: Subscribe to the schedule]({feed}){{ .md-button }} — add "
+        + f"[Subscribe to the schedule]({feed}){{ .md-button }} — add "
         + "this link to your calendar app as a subscription, and changes to the schedule reach "
         + "you on their own. Dates without a time are all-day entries.\n"
     )

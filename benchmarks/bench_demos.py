@@ -149,7 +149,8 @@ def measure_demo(browser, url: str, demo: str, spec: dict) -> dict[str, float]: 
     context, page = fresh_page(browser, url + spec["page"])
     page.wait_for_function("() => window.__bench.firstFigure !== undefined")
     first_figure = float(page.evaluate("window.__bench.firstFigure"))
-    # time to interactive: act at once, as an eager learner would
+    # time to interactive: act as soon as the demo is mounted, as an eager learner would
+    page.wait_for_function(f"() => document.querySelector('#gc-demo-{demo}[data-mounted]')")
     set_control(page, demo, spec["control"], spec["values"][0])
     interactive = wait_updates(page, 1)
     for name, value in spec["setup"].items():
@@ -175,7 +176,7 @@ def measure_demo(browser, url: str, demo: str, spec: dict) -> dict[str, float]: 
                      const t = performance.now(); a.click(); return t; }}"""
         )
     )
-    page.wait_for_function(f"() => document.querySelector('#gc-demo-{others[0]} .gc-figure svg')")
+    page.wait_for_function(f"() => document.querySelector('#gc-demo-{others[0]}[data-mounted]')")
     second_figure = float(page.evaluate("performance.now()")) - click
     set_control(page, others[0], target["control"], target["values"][0])
     second_ready = wait_updates(page, 1) - click

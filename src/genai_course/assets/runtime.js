@@ -256,8 +256,10 @@
         }
       });
     }
-    // the learner's saved code differs from what the build drew: draw it once Python is there
-    if (root.dataset.edited === "true") update();
+    // the learner's saved code, or a control moved before this script ran, differs from what the
+    // build drew: draw it once Python is there
+    if (root.dataset.edited === "true" || controlsChanged(form)) update();
+    root.dataset.mounted = "true";
 
     const heatmaps = (event) => highlightCell(event, root);
     panels.addEventListener("mouseover", heatmaps);
@@ -273,6 +275,17 @@
     };
     if (python.state === "failed") demo.unavailable();
     return demo;
+  }
+
+  function controlsChanged(form) {
+    return Array.from(form.elements).some((element) => {
+      if (!element.name) return false;
+      if (element.type === "checkbox") return element.checked !== element.defaultChecked;
+      if (element.tagName === "SELECT") {
+        return Array.from(element.options).some((o) => o.selected !== o.defaultSelected);
+      }
+      return element.value !== element.defaultValue;
+    });
   }
 
   // Hovering (or focusing) a heatmap cell highlights its row and column and reads out its value.

@@ -12,8 +12,8 @@ class CourseConfig(Config):
     pyodide_cdn_url = opt.Type(str, default="https://cdn.jsdelivr.net/pyodide/v0.27.7/full/")
     # an unpacked official Pyodide 0.27.7 release to take the files from (else: npm + pip, cached)
     pyodide_dir = opt.Optional(opt.Dir(exists=True))
-    # ship the course wheel as .pyc (pyodide py-compile); measured in benchmarks/bench_demos.py
-    py_compile = opt.Type(bool, default=True)
+    # ship the course wheel as .pyc (pyodide py-compile): off, benchmarks measured no gain
+    py_compile = opt.Type(bool, default=False)
     cache_dir = opt.Type(str, default=".cache/genai-course")
     demos_dir = opt.Type(str, default="demos")
     data_dir = opt.Type(str, default="data")

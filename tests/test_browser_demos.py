@@ -21,7 +21,8 @@ CASES = [
 
 def form_values(page: object, demo: str) -> dict[str, str]:
     return page.evaluate(  # type: ignore[attr-defined, no-any-return]
-        """(demo) => Object.fromEntries([...document.querySelector(`#gc-demo-${demo} form`).elements]
+        """(demo) => Object.fromEntries(
+             [...document.querySelector(`#gc-demo-${demo} form`).elements]
              .filter(e => e.name)
              .map(e => [e.name, e.type === 'checkbox' ? String(e.checked) : e.value]))""",
         demo,

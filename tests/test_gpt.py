@@ -5,6 +5,7 @@ heads and query rows, scores only over the allowed keys, math.exp/math.tanh), so
 1e-9 checks the maths rather than repeating it.
 """
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -88,6 +89,24 @@ def _ref_forward(model: gpt.TinyGPT, ids: list[int]) -> tuple[FloatArray, FloatA
 
 def test_npz_is_under_one_megabyte() -> None:
     assert NPZ.stat().st_size < 1_000_000
+
+
+def test_npz_is_the_one_the_report_describes() -> None:
+    # ties the shipped weights (and the validation text stored in them) to the reported run
+    digest = hashlib.sha256(NPZ.read_bytes()).hexdigest()
+    assert digest == _report()["npz_sha256"]
+    assert NPZ.stat().st_size == _report()["npz_bytes"]
+
+
+def test_trained_only_on_the_sites_own_pages() -> None:
+    # the npz stores the validation text, so the corpus may hold nothing but docs/**/*.md
+    corpus = _report()["corpus"]
+    assert isinstance(corpus, dict)
+    files = corpus["files"]
+    assert isinstance(files, list) and files
+    for name in files:
+        path = Path(name)
+        assert path.parts[0] == "docs" and ".." not in path.parts and path.suffix == ".md", name
 
 
 def test_weights_match_the_report() -> None:

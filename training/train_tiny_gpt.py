@@ -4,6 +4,11 @@ Run once, offline, on a CPU (see training/README.md for the environment):
 
     /tmp/torchenv/bin/python training/train_tiny_gpt.py
 
+The corpus is the site's own Markdown pages, `docs/**/*.md`, and nothing else: the exported
+weights file stores the validation text, so only our own text may go in. Each page loses what is
+markup rather than prose (front matter, Jinja `{{ ... }}` / `{% ... %}` calls, HTML comments and
+tags, link targets) before the whitespace normalisation.
+
 It writes the weights the site uses, `src/genai_course/data/tiny_gpt.npz` (float32, compressed),
 and `training/tiny_gpt_report.json` (config, seed, corpus hash, loss curve, final losses).
 
@@ -37,7 +42,6 @@ import torch.nn.functional as F  # noqa: N812 (the PyTorch idiom)
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
 DEFAULT_NPZ = ROOT / "src" / "genai_course" / "data" / "tiny_gpt.npz"
 DEFAULT_REPORT = ROOT / "training" / "tiny_gpt_report.json"
 
@@ -67,10 +71,20 @@ class Config:
 
 
 def default_corpus() -> list[Path]:
-    """The site's Markdown pages first, then the seeds: the last 10 % (validation) is seed prose."""
-    docs = sorted((ROOT / "docs").rglob("*.md"))
-    seeds = sorted(p for p in SEEDS.glob("*.txt"))
-    return docs + seeds
+    """The site's own Markdown pages, `docs/**/*.md`, in sorted order; the last 10 % of their
+    characters (the pages that sort last) is the validation text."""
+    return sorted((ROOT / "docs").rglob("*.md"))
+
+
+def strip_markup(text: str) -> str:
+    """Drop what is markup rather than prose: YAML front matter at the top, Jinja calls
+    (`{{ demo("x") }}`, `{% ... %}`), HTML comments and tags; `[text](target)` keeps its text.
+    Markdown emphasis, headings, lists, tables and maths stay: they are the pages' own text."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL)
+    text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text, flags=re.DOTALL)
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
+    text = re.sub(r"</?[A-Za-z][^<>]*>", "", text)
+    return re.sub(r"\[([^\[\]]*)\]\([^()\s]*\)", r"\1", text)
 
 
 def normalise(text: str) -> str:
@@ -84,7 +98,7 @@ def normalise(text: str) -> str:
 
 
 def read_corpus(paths: list[Path]) -> str:
-    return normalise("\n\n".join(p.read_text(encoding="utf-8") for p in paths))
+    return normalise("\n\n".join(strip_markup(p.read_text(encoding="utf-8")) for p in paths))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +295,7 @@ def export_npz(model: TinyGPT, vocab: list[str], val_text: str, path: Path) -> N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("corpus", nargs="*", type=Path, help="text files (default: docs + seeds)")
+    parser.add_argument("corpus", nargs="*", type=Path, help="text files (default: docs/**/*.md)")
     parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ)
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--max-steps", type=int, default=Config.max_steps)
@@ -363,7 +377,7 @@ def main() -> None:
     wall = time.perf_counter() - started
     print(f"best step {best_step}: train {final_train:.6f}  val {final_val:.6f}  ({wall:.0f}s)")
 
-    # paths relative to the repository root (the seeds live beside it, in ../shared/seeds)
+    # paths relative to the repository root
     rel = [Path(os.path.relpath(p, ROOT)).as_posix() for p in paths]
     report = {
         "model": "character-level decoder-only transformer (pre-LayerNorm, GELU tanh, "
@@ -375,8 +389,9 @@ def main() -> None:
             "characters": len(text),
             "utf8_bytes": len(text.encode("utf-8")),
             "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-            "normalisation": "NFC; whitespace runs (not newlines) -> one space; lines stripped; "
-            "at most one blank line; files joined by a blank line",
+            "normalisation": "per file: front matter, Jinja {{ }} / {% %}, HTML comments and "
+            "tags removed, [text](target) -> text; files joined by a blank line; NFC; whitespace "
+            "runs (not newlines) -> one space; lines stripped; at most one blank line",
             "train_characters": len(train_ids),
             "val_characters": n_val,
         },

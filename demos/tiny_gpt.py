@@ -5,6 +5,9 @@ Each step it scores every possible next character, applies temperature, top-k an
 as the sampling demo does, and draws one. Its attention maps are real, learned heads.
 """
 
+import time
+from collections.abc import Iterator
+
 import numpy as np
 
 from genai_course import gpt, svg
@@ -24,6 +27,38 @@ CONTROLS = [
 ]
 
 
+def writing(prompt: str, steps: list[gpt.GenerationStep], length: int) -> View:
+    """What the page shows while the model writes: the text so far and the last step's odds."""
+    step = steps[-1]
+    written = "".join(s.char for s in steps)
+    return View(
+        [
+            Panel(
+                "What it wrote",
+                svg.token_strip(
+                    [prompt, *[s.char for s in steps]],
+                    [0, *[s.token_id for s in steps]],
+                    title="Generated text so far",
+                    description=prompt + written,
+                    id_prefix="gpt-text",
+                ),
+                caption=f"{prompt}▌{written}",
+            ),
+            Panel(
+                f"Candidates for character {len(steps)}",
+                svg.bar_chart(
+                    [p for _, p in step.candidates],
+                    [repr(c)[1:-1] or "·" for c, _ in step.candidates],
+                    title=f"Most likely characters at step {len(steps)}",
+                    description=f"It drew {step.char!r} with probability {step.probability:.2f}.",
+                    id_prefix="gpt-candidates",
+                ),
+            ),
+        ],
+        summary=f"Writing… {len(steps)} of {length} characters.",
+    )
+
+
 def render(
     prompt: str,
     length: int,
@@ -33,12 +68,15 @@ def render(
     seed: int,
     layer: int,
     head: int,
-) -> View:
-    steps = list(
-        gpt.generate(
-            MODEL, prompt, length, temperature, top_k, top_p, rng=np.random.default_rng(seed)
-        )
-    )
+) -> Iterator[View]:
+    steps: list[gpt.GenerationStep] = []
+    started = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    for step in gpt.generate(MODEL, prompt, length, temperature, top_k, top_p, rng=rng):
+        steps.append(step)
+        # the page shows each step while the next one is computed
+        yield writing(prompt, steps, length)
+    seconds = time.perf_counter() - started
     written = "".join(step.char for step in steps)
     text = prompt + written
     last = steps[-1]
@@ -49,9 +87,10 @@ def render(
     chosen = np.array([step.probability for step in steps])
     summary = (
         f"Wrote {len(written)} characters after {prompt!r}: {written!r}. The last character "
-        f"was drawn with probability {last.probability:.2f}."
+        f"was drawn with probability {last.probability:.2f}. "
+        f"Speed: {len(written) / seconds:.0f} characters per second ({seconds:.2f} s)."
     )
-    return View(
+    yield View(
         [
             Panel(
                 "What it wrote",
@@ -107,4 +146,5 @@ def render(
 
 
 if __name__ == "__main__":
-    print(render("The movie was", 80, 0.7, 80, 0.9, 0, 4, 1).summary)
+    *_, view = render("The movie was", 80, 0.7, len(MODEL.vocab), 0.9, 0, 4, 1)
+    print(view.summary)

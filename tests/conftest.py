@@ -183,7 +183,11 @@ def context(browser: object, requests_log: RequestLog) -> Iterator[object]:
 
 
 @pytest.fixture
-def page(context: object) -> object:
+def page(context: object) -> Iterator[object]:
     page = context.new_page()  # type: ignore[attr-defined]
     page.set_default_timeout(60_000)
-    return page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))  # type: ignore[attr-defined]
+    yield page
+    # an uncaught error in a page script (ours or the theme's) fails the test that caused it
+    assert not errors, f"uncaught errors in the page: {errors}"

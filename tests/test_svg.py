@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import struct
 import xml.etree.ElementTree as ET
 import zlib
@@ -20,6 +22,17 @@ def parse(markup: str) -> ET.Element:
     return ET.fromstring(markup)
 
 
+def heatmap_pixels(root: ET.Element) -> np.ndarray:
+    """The RGBA cells of a heatmap, decoded from its PNG."""
+    (image,) = list(root.iter(f"{NS}image"))
+    # xlink:href, not href: Material's instant navigation rewrites every [href] it finds, and
+    # an SVG image's href cannot be assigned (a page error that stops the rewrite)
+    assert image.get("href") is None
+    href = image.get("{http://www.w3.org/1999/xlink}href")
+    assert href.startswith("data:image/png;base64,")
+    return decode_png(base64.b64decode(href.split(",", 1)[1]))
+
+
 def test_heatmap_structure_and_accessibility() -> None:
     m = np.arange(12, dtype=float).reshape(3, 4) / 11
     root = parse(
@@ -27,11 +40,32 @@ def test_heatmap_structure_and_accessibility() -> None:
     )
     assert root.get("role") == "img" and root.get("aria-labelledby") == "h1-title h1-desc"
     assert root.find(f"{NS}title").text == "T" and root.find(f"{NS}desc").text == "D"
-    cells = [r for r in root.iter(f"{NS}rect") if r.get("data-row") is not None]
-    assert len(cells) == 12
-    assert cells[5].get("data-row") == "1" and cells[5].get("data-col") == "1"
-    assert cells[5].find(f"{NS}title").text == "b → x: 0.45"
+    pixels = heatmap_pixels(root)
+    assert pixels.shape == (3, 4, 4)
+    # cell (1, 1) holds 5/11 of the way from the minimum 0 to the maximum 1
+    assert "#{:02x}{:02x}{:02x}".format(*pixels[1, 1, :3]) == svg.colour(5 / 11)
+    assert (pixels[..., 3] == 255).all()
+    (layer,) = [r for r in root.iter(f"{NS}rect") if r.get("class") == "gc-cells"]
+    assert layer.get("tabindex") == "0"
+    assert json.loads(layer.get("data-rows")) == list("abc")
+    assert json.loads(layer.get("data-cols")) == list("wxyz")
+    values = json.loads(layer.get("data-values"))
+    assert len(values) == 12 and values[5] == "0.45"  # row-major: row 1, column 1
+    bands = [r.get("data-band") for r in root.iter(f"{NS}rect") if r.get("class") == "gc-hl"]
+    assert sorted(bands) == ["col", "row"]
     assert root.get("width") == "100%" and root.get("viewBox")
+
+
+def test_heatmap_colours_match_the_colour_map_for_every_cell() -> None:
+    rng = np.random.default_rng(3)
+    m = rng.normal(size=(7, 5))
+    root = parse(svg.heatmap(m, list("abcdefg"), list("vwxyz"), title="t", description="d",
+                             colormap="diverging"))  # fmt: skip
+    pixels = heatmap_pixels(root)
+    reach = np.abs(m).max()  # a diverging map is centred on 0
+    for i, j in itertools.product(range(7), range(5)):
+        expected = svg.colour((m[i, j] + reach) / (2 * reach), "diverging")
+        assert "#{:02x}{:02x}{:02x}".format(*pixels[i, j, :3]) == expected
 
 
 def test_labels_from_learners_are_escaped() -> None:
@@ -39,6 +73,8 @@ def test_labels_from_learners_are_escaped() -> None:
     root = parse(markup)  # still well-formed XML
     assert not any(el.tag.endswith("img") for el in root.iter())
     assert "&lt;img src=x onerror=alert(1)&gt;" in markup
+    (layer,) = [r for r in root.iter(f"{NS}rect") if r.get("class") == "gc-cells"]
+    assert json.loads(layer.get("data-rows"))[0] == EVIL  # kept as text, read with textContent
     table = svg.data_table(np.eye(1), [EVIL], [EVIL], caption=EVIL)
     assert "<img" not in table
     bars = svg.bar_chart([0.5, 0.5], [EVIL, "b"], title=EVIL, description="d")
@@ -48,7 +84,10 @@ def test_labels_from_learners_are_escaped() -> None:
 def test_nan_cells_are_left_empty_and_constant_matrices_work() -> None:
     m = np.array([[1.0, np.nan], [0.5, 0.2]])
     root = parse(svg.heatmap(m, ["a", "b"], ["c", "d"], title="t", description="d"))
-    assert len([r for r in root.iter(f"{NS}rect") if r.get("data-row")]) == 3
+    alpha = heatmap_pixels(root)[..., 3]
+    np.testing.assert_array_equal(alpha, [[255, 0], [255, 255]])
+    (layer,) = [r for r in root.iter(f"{NS}rect") if r.get("class") == "gc-cells"]
+    assert json.loads(layer.get("data-values"))[1] == "—"
     parse(svg.heatmap(np.ones((2, 2)), ["a", "b"], ["c", "d"], title="t", description="d"))
 
 
@@ -65,18 +104,26 @@ def test_colour_maps() -> None:
     assert all(a < b for a, b in itertools.pairwise(values))  # viridis brightens
 
 
-def test_large_heatmaps_thin_labels_and_drop_cell_titles() -> None:
+def test_large_heatmaps_thin_labels_and_stay_one_image() -> None:
     labels = [str(i) for i in range(128)]
     root = parse(svg.heatmap(np.zeros((128, 128)), labels, labels, title="t", description="d"))
     texts = [t for t in root.iter(f"{NS}text")]
     assert len(texts) < 100
-    assert not any(r.find(f"{NS}title") is not None for r in root.iter(f"{NS}rect"))
+    # 16,384 cells: one image and a read-out layer, not one element per cell
+    assert len(list(root.iter(f"{NS}rect"))) < 10
+    assert heatmap_pixels(root).shape == (128, 128, 4)
+    root = parse(svg.heatmap(np.zeros((129, 128)), [*labels, "x"], labels, title="t",
+                             description="d"))  # fmt: skip
+    assert not [r for r in root.iter(f"{NS}rect") if r.get("class") == "gc-cells"]
+    quiet = parse(svg.heatmap(np.zeros((2, 2)), ["a", "b"], ["c", "d"], title="t",
+                              description="d", cell_titles=False))  # fmt: skip
+    assert not [r for r in quiet.iter(f"{NS}rect") if r.get("class") == "gc-cells"]
 
 
 def decode_png(data: bytes) -> np.ndarray:
-    """A small independent PNG reader: chunks, CRCs, zlib, filter type 0."""
+    """A small independent PNG reader: chunks, CRCs, zlib, filter type 0; 8-bit grey or RGBA."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, width, height = 8, b"", 0, 0
+    pos, idat, width, height, channels = 8, b"", 0, 0, 1
     while pos < len(data):
         (length,) = struct.unpack(">I", data[pos : pos + 4])
         kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
@@ -84,14 +131,17 @@ def decode_png(data: bytes) -> np.ndarray:
         assert crc == zlib.crc32(kind + body)
         if kind == b"IHDR":
             width, height = struct.unpack(">II", body[:8])
-            assert body[8:10] == b"\x08\x00"  # 8-bit greyscale
+            assert body[8:10] in (b"\x08\x00", b"\x08\x06")  # 8-bit greyscale or RGBA
+            channels = 1 if body[9] == 0 else 4
         elif kind == b"IDAT":
             idat += body
         pos += 12 + length
     raw = zlib.decompress(idat)
-    rows = [raw[i * (width + 1) : (i + 1) * (width + 1)] for i in range(height)]
+    stride = width * channels + 1
+    rows = [raw[i * stride : (i + 1) * stride] for i in range(height)]
     assert all(r[0] == 0 for r in rows)
-    return np.array([list(r[1:]) for r in rows], dtype=np.uint8)
+    pixels = np.array([list(r[1:]) for r in rows], dtype=np.uint8)
+    return pixels if channels == 1 else pixels.reshape(height, width, 4)
 
 
 def test_png_round_trip() -> None:
@@ -102,6 +152,10 @@ def test_png_round_trip() -> None:
     with pytest.raises(ValueError, match="finite"):
         svg.png_bytes(np.array([[np.nan]]))
     parse(svg.image(pixels, title="t", description="d"))
+    rgba = rng.integers(0, 256, size=(5, 3, 4)).astype(np.uint8)
+    np.testing.assert_array_equal(decode_png(svg.png_bytes(rgba)), rgba)
+    with pytest.raises(ValueError, match="uint8"):
+        svg.png_bytes(rgba.astype(np.float64))
 
 
 def test_charts_are_well_formed() -> None:

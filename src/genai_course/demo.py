@@ -10,6 +10,11 @@ A demo program (``demos/<name>.py``) declares its controls and a ``render`` func
 ``run_demo`` executes a program's source, checks the raw control values against ``CONTROLS`` and
 calls ``render``. It returns plain JSON, so the MkDocs plugin (CPython) and the Web Worker
 (Pyodide) show exactly the same thing.
+
+A ``render`` that takes time (the tiny GPT writing text) may ``yield`` a View after each step
+instead of returning one: the last View is the result, and the ones before it are passed to
+``on_partial`` as they come (at most one every ``PARTIAL_INTERVAL`` seconds), so the page can show
+the text being written. At build time only the last one is used.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ import io
 import json
 import linecache
 import math
+import time
 import traceback
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -45,6 +51,9 @@ __all__ = [
 
 # The most output a run may print before it is cut: a megabyte of text must not freeze the page.
 MAX_OUTPUT_CHARS = 20_000
+# The least time between two partial results of a render that yields: the page redraws at most
+# this often, and spends the rest of the time computing.
+PARTIAL_INTERVAL = 0.1
 
 
 @dataclass(frozen=True)
@@ -271,12 +280,18 @@ def _readable_traceback(error: BaseException) -> str:
     return "".join(lines)
 
 
-def run_demo(source: str, name: str, raw: Mapping[str, object] | None = None) -> str:
+def run_demo(
+    source: str,
+    name: str,
+    raw: Mapping[str, object] | None = None,
+    on_partial: Callable[[str], object] | None = None,
+) -> str:
     """Run a demo program with raw control values and return the result as JSON.
 
     The JSON has ``ok``; then either ``panels`` and ``summary``, or ``errors`` (messages by control
     name, plus ``""`` for a message about the whole demo) or ``traceback``; and always ``output``
-    (what the program printed, bounded).
+    (what the program printed, bounded). If ``render`` yields, ``on_partial`` receives the JSON of
+    the Views before the last one (``partial`` is then true), no more often than PARTIAL_INTERVAL.
     """
     writer = _BoundedWriter()
     result: dict[str, Any]
@@ -284,11 +299,14 @@ def run_demo(source: str, name: str, raw: Mapping[str, object] | None = None) ->
         with contextlib.redirect_stdout(writer), contextlib.redirect_stderr(writer):
             program = load_program(source, name)
             controls: Sequence[Control] = getattr(program, "CONTROLS", [])
-            render: Callable[..., View] | None = getattr(program, "render", None)
+            render: Callable[..., View | Iterator[View]] | None = getattr(program, "render", None)
             if render is None:
                 raise NameError("the program must define a function render(...)")
             values, errors = parse_controls(controls, raw or {})
-            result = {"ok": False, "errors": errors} if errors else _render(render, values)
+            if errors:
+                result = {"ok": False, "errors": errors}
+            else:
+                result = _render(render, values, name, on_partial)
     except Exception as error:  # a learner's program may raise anything; show it, keep going
         result = {"ok": False, "traceback": _readable_traceback(error)}
     result["output"] = writer.text()
@@ -297,12 +315,43 @@ def run_demo(source: str, name: str, raw: Mapping[str, object] | None = None) ->
     return json.dumps(result)
 
 
-def _render(render: Callable[..., View], values: dict[str, Any]) -> dict[str, Any]:
+def _render(
+    render: Callable[..., View | Iterator[View]],
+    values: dict[str, Any],
+    name: str,
+    on_partial: Callable[[str], object] | None,
+) -> dict[str, Any]:
     try:
         view = render(**values)
+        if isinstance(view, Iterator):
+            view = _last_view(view, name, on_partial)
     except ValueError as error:
         # the library's checks raise ValueError with a message written for learners
         return {"ok": False, "errors": {"": str(error)}, "traceback": _readable_traceback(error)}
+    return _view_result(view)
+
+
+def _last_view(
+    views: Iterator[View], name: str, on_partial: Callable[[str], object] | None
+) -> View:
+    """Run a yielding render to its end; pass the Views on the way to ``on_partial``."""
+    last: View | None = None
+    sent = time.perf_counter()
+    for view in views:
+        if last is not None and on_partial is not None:
+            now = time.perf_counter()
+            if now - sent >= PARTIAL_INTERVAL:
+                partial = {**_view_result(last), "partial": True}
+                partial["html"] = result_html(partial, name)
+                on_partial(json.dumps(partial))
+                sent = now
+        last = view
+    if last is None:
+        raise ValueError("render(...) yielded no View")
+    return last
+
+
+def _view_result(view: object) -> dict[str, Any]:
     if not isinstance(view, View):
         raise TypeError(f"render(...) must return a View, got {type(view).__name__}")
     return {

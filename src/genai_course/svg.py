@@ -8,6 +8,7 @@ common colour-vision deficiencies.
 """
 
 import base64
+import json
 import struct
 import zlib
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,7 @@ import numpy.typing as npt
 __all__ = [
     "bar_chart",
     "colour",
+    "colours",
     "data_table",
     "heatmap",
     "image",
@@ -44,20 +46,30 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16)
 
 
+def colours(t: npt.ArrayLike, colormap: str = "sequential") -> npt.NDArray[np.uint8]:
+    """The colours at positions t in [0, 1] of a colour map, by linear interpolation.
+
+    # [...] -> [..., 3] (red, green, blue as 0–255)
+    """
+    anchors = np.array([_rgb(c) for c in (VIRIDIS if colormap == "sequential" else DIVERGING)])
+    t = np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0) * (len(anchors) - 1)
+    low = np.minimum(t.astype(np.int64), len(anchors) - 2)
+    f = (t - low)[..., None]
+    rgb = anchors[low] + (anchors[low + 1] - anchors[low]) * f
+    out: npt.NDArray[np.uint8] = np.rint(rgb).astype(np.uint8)
+    return out
+
+
 def colour(t: float, colormap: str = "sequential") -> str:
-    """The colour at position t in [0, 1] of a colour map, by linear interpolation."""
-    anchors = VIRIDIS if colormap == "sequential" else DIVERGING
-    t = min(max(float(t), 0.0), 1.0) * (len(anchors) - 1)
-    low = min(int(t), len(anchors) - 2)
-    a, b = _rgb(anchors[low]), _rgb(anchors[low + 1])
-    f = t - low
-    r, g, bl = (round(x + (y - x) * f) for x, y in zip(a, b, strict=True))
-    return f"#{r:02x}{g:02x}{bl:02x}"
+    """The colour at position t in [0, 1] of a colour map, as #rrggbb."""
+    r, g, b = colours(float(t), colormap)
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def _open(width: float, height: float, title: str, description: str, id_prefix: str) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="100%" role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
         f'font-size="11" fill="currentColor" class="gc-svg">'
         f'<title id="{id_prefix}-title">{escape(title)}</title>'
@@ -72,6 +84,15 @@ def _fmt(value: float, value_format: str) -> str:
 def _thin(n: int, most: int) -> int:
     """Show every k-th label so that at most ``most`` labels are drawn."""
     return max(1, -(-n // most))
+
+
+def _attr_json(value: object) -> str:
+    """A value as JSON inside a double-quoted attribute (labels are often a learner's text)."""
+    return escape(json.dumps(value, ensure_ascii=False), quote=True)
+
+
+# Beyond this many cells the hover read-out is left out: its data would outweigh the picture.
+MAX_READOUT_CELLS = 16_384
 
 
 def heatmap(
@@ -90,7 +111,10 @@ def heatmap(
 ) -> str:
     """A matrix as coloured cells; rows and columns labelled. NaN cells are left empty.
 
-    Each cell carries data-row / data-col, so the page can highlight a row and column on hover.
+    The cells are one PNG image (one pixel a cell, drawn sharp), so a large matrix costs the page
+    one element, not one per cell. Over it lies one focusable layer that carries the labels and
+    the formatted values (``cell_titles``): the page highlights the row and column under the
+    pointer, or chosen with the arrow keys, and reads the value out.
     """
     m = np.asarray(matrix, dtype=np.float64)
     if m.ndim != 2 or m.size == 0:
@@ -101,11 +125,10 @@ def heatmap(
             f"heatmap of shape {m.shape} needs {rows} row and {cols} column labels, "
             f"got {len(row_labels)} and {len(col_labels)}"
         )
-    finite = m[np.isfinite(m)]
-    if finite.size == 0:
-        finite = np.zeros(1)
-    low = float(finite.min()) if vmin is None else vmin
-    high = float(finite.max()) if vmax is None else vmax
+    finite = np.isfinite(m)
+    values = m[finite] if finite.any() else np.zeros(1)
+    low = float(values.min()) if vmin is None else vmin
+    high = float(values.max()) if vmax is None else vmax
     if colormap == "diverging" and vmin is None and vmax is None:
         # centre a diverging map on zero, so white means 0
         high = max(abs(low), abs(high)) or 1.0
@@ -116,26 +139,32 @@ def heatmap(
     label_h = 8 + 5.0 * min(14, max((len(s) for s in col_labels), default=1))
     width = label_w + cols * cell + 70
     height = label_h + rows * cell + 10
-    titles = cell_titles and rows * cols <= 2500
+    # [rows, cols] -> [rows, cols, 4]: colour-mapped, NaN cells transparent
+    rgba = np.zeros((rows, cols, 4), dtype=np.uint8)
+    rgba[..., :3] = colours((np.where(finite, m, low) - low) / span, colormap)
+    rgba[..., 3] = np.where(finite, 255, 0)
+    data = base64.b64encode(png_bytes(rgba)).decode()
+    w, h = cols * cell, rows * cell
     parts = [_open(width, height, title, description, id_prefix)]
     parts.append(f'<g transform="translate({label_w:.1f},{label_h:.1f})">')
-    for i in range(rows):
-        y = i * cell
-        for j in range(cols):
-            value = m[i, j]
-            if not np.isfinite(value):
-                continue
-            fill = colour((value - low) / span, colormap)
-            tip = (
-                f"<title>{escape(row_labels[i])} → {escape(col_labels[j])}: "
-                f"{_fmt(value, value_format)}</title>"
-                if titles
-                else ""
-            )
-            parts.append(
-                f'<rect x="{j * cell:.1f}" y="{y:.1f}" width="{cell:.1f}" height="{cell:.1f}" '
-                f'fill="{fill}" data-row="{i}" data-col="{j}">{tip}</rect>'
-            )
+    parts.append(
+        f'<image xlink:href="data:image/png;base64,{data}" width="{w:.1f}" height="{h:.1f}" '
+        f'preserveAspectRatio="none" style="image-rendering:pixelated"/>'
+    )
+    if cell_titles and rows * cols <= MAX_READOUT_CELLS:
+        shown = [_fmt(v, value_format) for v in m.ravel()]
+        parts.append(
+            f'<rect class="gc-cells" width="{w:.1f}" height="{h:.1f}" fill="transparent" '
+            f'tabindex="0" role="application" aria-roledescription="heatmap" '
+            f'aria-label="{escape(title)}: arrow keys move between cells" '
+            f'data-rows="{_attr_json([str(r) for r in row_labels])}" '
+            f'data-cols="{_attr_json([str(c) for c in col_labels])}" '
+            f'data-values="{_attr_json(shown)}"/>'
+            f'<rect class="gc-hl" data-band="row" width="{w:.1f}" height="{cell:.1f}" '
+            f'fill="none" visibility="hidden" pointer-events="none"/>'
+            f'<rect class="gc-hl" data-band="col" width="{cell:.1f}" height="{h:.1f}" '
+            f'fill="none" visibility="hidden" pointer-events="none"/>'
+        )
     fs = min(11.0, max(6.0, cell * 0.8))
     step = _thin(rows, 40)
     for i in range(0, rows, step):
@@ -193,7 +222,8 @@ def bar_chart(
     top = max(float(v.max()), float(marks.max()) if marks is not None else 0.0, 1e-12)
     bar_w = max(10.0, min(44.0, 440.0 / v.size))
     plot_h, left, base_y = 160.0, 34.0, 180.0
-    width = left + v.size * bar_w + 10
+    # a few bars keep a sensible width rather than being scaled up to the whole column
+    width = max(left + v.size * bar_w + 10, 280.0)
     height = base_y + 8 + 5.5 * min(14, max(len(s) for s in labels))
     emphasis = set(highlight) if highlight is not None else set(range(v.size))
     parts = [_open(width, height, title, description, id_prefix)]
@@ -296,26 +326,33 @@ def line_chart(
 
 
 def png_bytes(pixels: npt.ArrayLike) -> bytes:
-    """A greyscale PNG of values in [0, 1] (8-bit), encoded with zlib: no imaging library."""
-    p = np.asarray(pixels, dtype=np.float64)
-    if p.ndim != 2 or p.size == 0:
-        raise ValueError(f"image needs a non-empty 2-D array, got shape {p.shape}")
-    if not np.all(np.isfinite(p)):
-        raise ValueError("image pixels must be finite numbers")
-    grey = np.round(np.clip(p, 0.0, 1.0) * 255).astype(np.uint8)
-    h, w = grey.shape
+    """A PNG, encoded with zlib (no imaging library): greyscale from values in [0, 1] of shape
+    [h, w], or colour with transparency from 0–255 values of shape [h, w, 4] (RGBA)."""
+    p = np.asarray(pixels)
+    if p.ndim not in (2, 3) or p.size == 0 or (p.ndim == 3 and p.shape[2] != 4):
+        raise ValueError(f"image needs a non-empty [h, w] or [h, w, 4] array, got {p.shape}")
+    if p.ndim == 2:
+        grey = np.asarray(p, dtype=np.float64)
+        if not np.all(np.isfinite(grey)):
+            raise ValueError("image pixels must be finite numbers")
+        samples, colour_type = np.round(np.clip(grey, 0.0, 1.0) * 255).astype(np.uint8), 0
+    else:
+        if p.dtype != np.uint8:
+            raise ValueError(f"RGBA pixels must be uint8 (0–255), got {p.dtype}")
+        samples, colour_type = p, 6
+    h, w = samples.shape[:2]
     # each scanline starts with filter type 0 (none)
-    raw = b"".join(b"\x00" + grey[row].tobytes() for row in range(h))
+    raw = np.concatenate([np.zeros((h, 1), np.uint8), samples.reshape(h, -1)], axis=1).tobytes()
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    header = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", w, h, 8, colour_type, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IDAT", zlib.compress(raw, 6))
         + chunk(b"IEND", b"")
     )
 
@@ -332,7 +369,8 @@ def image(
     data = base64.b64encode(png_bytes(pixels)).decode()
     return (
         _open(size, size, title, description, id_prefix)
-        + f'<image href="data:image/png;base64,{data}" width="{size:.0f}" height="{size:.0f}" '
+        + f'<image xlink:href="data:image/png;base64,{data}" '
+        f'width="{size:.0f}" height="{size:.0f}" '
         f'preserveAspectRatio="none" style="image-rendering:pixelated"/></svg>'
     )
 

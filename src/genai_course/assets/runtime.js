@@ -39,10 +39,14 @@
           python.state = "ready";
           python.versions = message.versions;
           python.timings.ready = performance.now();
+          python.timings.phases = message.phases;
           resolve();
         } else if (message.type === "init-error") {
           fail(message.message);
           reject(new Error(message.message));
+        } else if (message.type === "partial") {
+          const call = python.calls.get(message.id);
+          if (call && call.onPartial) call.onPartial(message.result);
         } else if (message.type === "result") {
           const call = python.calls.get(message.id);
           if (call) {
@@ -87,14 +91,14 @@
     return startPython();
   }
 
-  async function callPython(name, source, params) {
+  async function callPython(name, source, params, onPartial) {
     await startPython();
     const id = python.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         restartPython(new StopError("timeout"));
       }, timeLimit);
-      python.calls.set(id, { resolve, reject, timer });
+      python.calls.set(id, { resolve, reject, timer, onPartial });
       python.worker.postMessage({ type: "run", id, name, source, params });
     });
   }
@@ -169,9 +173,11 @@
       let text = result.output || "";
       if (result.ok) {
         panels.replaceChildren(cleaned(result.html));
-        root.dataset.state = "live";
-        setStatus(result.summary, "live");
-        root.dispatchEvent(new CustomEvent("genai-course:updated", { bubbles: true }));
+        // a partial result is a step of a run still going (text being written)
+        const state = result.partial ? "partial" : "live";
+        root.dataset.state = state;
+        setStatus(result.summary, state);
+        root.dispatchEvent(new CustomEvent(`genai-course:${result.partial ? "partial" : "updated"}`, { bubbles: true }));
       } else {
         // keep the last good figure; say what is wrong where it is wrong
         const errors = result.errors || {};
@@ -201,7 +207,9 @@
       try {
         do {
           queued = false;
-          const result = await callPython(name, code ? code.value : "", values());
+          const result = await callPython(name, code ? code.value : "", values(), (partial) => {
+            if (!queued && root.isConnected) show(partial);
+          });
           if (!root.isConnected) return;
           if (!queued) show(result);
         } while (queued);
@@ -261,9 +269,9 @@
     if (root.dataset.edited === "true" || controlsChanged(form)) update();
     root.dataset.mounted = "true";
 
-    const heatmaps = (event) => highlightCell(event, root);
-    panels.addEventListener("mouseover", heatmaps);
-    panels.addEventListener("focusin", heatmaps);
+    panels.addEventListener("pointermove", onGridPointer);
+    panels.addEventListener("focusin", onGridKey);
+    panels.addEventListener("keydown", onGridKey);
 
     const demo = {
       root,
@@ -288,24 +296,73 @@
     });
   }
 
-  // Hovering (or focusing) a heatmap cell highlights its row and column and reads out its value.
-  function highlightCell(event, root) {
-    const cell = event.target.closest && event.target.closest("[data-row][data-col]");
-    if (!cell) return;
-    const svg = cell.ownerSVGElement;
-    svg.querySelectorAll(".gc-hl").forEach((n) => n.classList.remove("gc-hl"));
-    const { row, col } = cell.dataset;
-    svg.querySelectorAll(`[data-row="${CSS.escape(row)}"], [data-col="${CSS.escape(col)}"]`)
-      .forEach((n) => n.classList.add("gc-hl"));
-    const figure = cell.closest(".gc-panel");
+  // Heatmaps: the cells are one image; over it lies one layer (.gc-cells) that carries the labels
+  // and the formatted values. Pointing at a cell, or moving with the arrow keys once the layer has
+  // focus, highlights its row and column and reads its value out. Geometry only: no maths here.
+  const grids = new WeakMap();
+
+  function gridOf(layer) {
+    let grid = grids.get(layer);
+    if (!grid) {
+      const rows = JSON.parse(layer.dataset.rows);
+      const cols = JSON.parse(layer.dataset.cols);
+      grid = { layer, rows, cols, values: JSON.parse(layer.dataset.values), row: -1, col: -1 };
+      grids.set(layer, grid);
+    }
+    return grid;
+  }
+
+  function showCell(grid, row, col) {
+    grid.row = Math.max(0, Math.min(grid.rows.length - 1, row));
+    grid.col = Math.max(0, Math.min(grid.cols.length - 1, col));
+    const layer = grid.layer;
+    const cellH = layer.height.baseVal.value / grid.rows.length;
+    const cellW = layer.width.baseVal.value / grid.cols.length;
+    const group = layer.parentNode;
+    const rowBand = group.querySelector('.gc-hl[data-band="row"]');
+    const colBand = group.querySelector('.gc-hl[data-band="col"]');
+    rowBand.setAttribute("y", String(grid.row * cellH));
+    colBand.setAttribute("x", String(grid.col * cellW));
+    rowBand.setAttribute("visibility", "visible");
+    colBand.setAttribute("visibility", "visible");
+    const figure = layer.closest(".gc-panel");
     let readout = figure.querySelector(".gc-readout");
     if (!readout) {
       readout = document.createElement("p");
       readout.className = "gc-readout";
+      readout.setAttribute("aria-live", "polite");
       figure.querySelector(".gc-figure").after(readout);
     }
-    const title = cell.querySelector("title");
-    readout.textContent = title ? title.textContent : "";
+    const value = grid.values[grid.row * grid.cols.length + grid.col];
+    readout.textContent = `${grid.rows[grid.row]} → ${grid.cols[grid.col]}: ${value}`;
+  }
+
+  function onGridPointer(event) {
+    const layer = event.target.closest && event.target.closest(".gc-cells");
+    if (!layer) return;
+    const grid = gridOf(layer);
+    const box = layer.getBoundingClientRect();
+    const row = Math.floor(((event.clientY - box.top) / box.height) * grid.rows.length);
+    const col = Math.floor(((event.clientX - box.left) / box.width) * grid.cols.length);
+    if (row !== grid.row || col !== grid.col) showCell(grid, row, col);
+  }
+
+  const MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+
+  function onGridKey(event) {
+    const layer = event.target.closest && event.target.closest(".gc-cells");
+    if (!layer) return;
+    const grid = gridOf(layer);
+    if (event.type === "focusin") {
+      showCell(grid, Math.max(grid.row, 0), Math.max(grid.col, 0));
+      return;
+    }
+    let move = MOVES[event.key];
+    if (event.key === "Home") move = [0, -grid.col];
+    if (event.key === "End") move = [0, grid.cols.length - 1 - grid.col];
+    if (!move) return;
+    event.preventDefault();
+    showCell(grid, grid.row + move[0], grid.col + move[1]);
   }
 
   // ---- when Python cannot be had -------------------------------------------------------------

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import RequestLog, Server
+from tests.conftest import RequestLog, Server, open_context
 
 pytestmark = pytest.mark.browser
 
@@ -86,3 +86,47 @@ def test_bad_value_keeps_figure_and_says_why(page: object, server: Server) -> No
     message = demo.locator('[data-message-for=""]')
     message.filter(has_text="'two' is not a number").wait_for(timeout=90_000)
     assert demo.locator(".gc-figure").inner_html() == before
+
+
+RANDOM_PROGRAM = """
+import random
+from genai_course.demo import View
+def render():
+    return View([], str(random.random()))
+"""
+
+
+def draw_random(browser: object, server: Server) -> float:
+    """random.random() in the worker of a fresh visit."""
+    context = open_context(browser, RequestLog())
+    page = context.new_page()  # type: ignore[attr-defined]
+    page.goto(server.url + "try-it/")
+    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)
+    phases = page.evaluate("window.genaiCourse.python.timings.phases")
+    assert "snapshot" in phases and "snapshotError" not in phases, phases
+    result = page.evaluate(
+        "(source) => window.genaiCourse.callPython('random_check', source, {})", RANDOM_PROGRAM
+    )
+    context.close()  # type: ignore[attr-defined]
+    return float(result["summary"])
+
+
+def test_python_starts_from_its_memory_snapshot_with_random_numbers_of_its_own(
+    browser: object, server: Server
+) -> None:
+    # the memory was saved once, at build time; each visit must still draw its own numbers
+    assert draw_random(browser, server) != draw_random(browser, server)
+
+
+def test_a_missing_snapshot_only_costs_time(
+    page: object, context: object, server: Server, requests_log: RequestLog
+) -> None:
+    context.route(  # type: ignore[attr-defined]
+        "**/pyodide/memory-*", lambda route: route.fulfill(status=404, body="not found")
+    )
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    page.get_by_label("Numbers (comma-separated)").fill("0, 1, 2")  # type: ignore[attr-defined]
+    page.locator("#gc-demo-numpy_check figcaption", has_text=RESULT).wait_for(timeout=90_000)  # type: ignore[attr-defined]
+    phases = page.evaluate("window.genaiCourse.python.timings.phases")  # type: ignore[attr-defined]
+    assert "404" in phases["snapshotError"]
+    assert any("/pyodide/memory-" in url for url in requests_log.urls)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 import shutil
+import struct
 from pathlib import Path
 
 import pytest
 
-from genai_course.plugin import bundle
+from genai_course.plugin import bundle, snapshot
 from genai_course.plugin.bundle import (
     CORE_SHA256,
     NUMPY_WHEEL,
@@ -105,6 +108,43 @@ def test_bundle_ships_only_what_the_site_needs(official: Path, tmp_path: Path) -
     # a second build with nothing changed reuses the bundle instead of rebuilding it
     again = build_bundle(cache, ROOT, release=None, self_hosted=True, py_compile=True)
     assert again == built
+
+
+def test_memory_snapshot_is_made_once_from_the_shipped_core(official: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(official, cache / f"pyodide-{PYODIDE_VERSION}")
+    built = build_bundle(cache, ROOT, release=None, self_hosted=True, snapshot=True)
+    assert built.snapshot is not None and built.snapshot in built.files
+    memory = gzip.decompress((built.directory / built.snapshot).read_bytes())
+    assert memory[:4] == snapshot.MAGIC
+    # Pyodide refuses a snapshot of another build: it carries the BUILD_ID of pyodide.asm.js
+    build_id = re.search(r'BUILD_ID:"([0-9a-f]{64})"', (official / "pyodide.js").read_text())
+    assert build_id is not None
+    # the 64 hex digits are kept as eight 32-bit words after a 16-byte header
+    words = struct.unpack("<8I", memory[16:48])
+    assert "".join(f"{w:08x}" for w in words) == build_id.group(1)
+    cached = list(cache.glob("snapshot-*/memory.bin.gz"))
+    assert len(cached) == 1
+    stamp = cached[0].stat().st_mtime_ns
+    shutil.rmtree(cache / "bundle")
+    again = build_bundle(cache, ROOT, release=None, self_hosted=True, snapshot=True)
+    assert again.snapshot == built.snapshot and cached[0].stat().st_mtime_ns == stamp
+
+
+def test_without_node_the_site_is_built_without_a_snapshot(
+    official: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(official, cache / f"pyodide-{PYODIDE_VERSION}")
+    monkeypatch.setattr(snapshot.shutil, "which", lambda name: None)
+    built = build_bundle(cache, ROOT, release=None, self_hosted=True, snapshot=True)
+    assert built.snapshot is None and not any(n.startswith("memory-") for n in built.files)
+    assert "no memory snapshot (Node.js (`node`) is not installed)" in caplog.text
+    with pytest.raises(snapshot.SnapshotError, match="not installed"):
+        snapshot.ensure_snapshot(cache, cache / f"pyodide-{PYODIDE_VERSION}", CORE_SHA256)
 
 
 def test_cdn_mode_ships_only_the_course_wheel(official: Path, tmp_path: Path) -> None:

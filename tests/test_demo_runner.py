@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from genai_course import demo
 from genai_course.demo import Choice, Number, Slider, Text, Toggle, load_program, run_demo
 
 DEMOS = sorted((Path(__file__).resolve().parents[1] / "demos").glob("*.py"))
@@ -129,3 +130,62 @@ def test_every_control_of_every_demo_survives_bad_values(path: Path) -> None:
             assert message and len(str(message)) < 300, result
             tried += 1
     assert tried >= len(controls)
+
+
+def test_programs_are_kept_one_per_demo_and_rerun_only_when_edited() -> None:
+    first = "from genai_course.demo import View\ndef render():\n    return View([], 'a')\n"
+    other = "from genai_course.demo import View\ndef render():\n    return View([], 'b')\n"
+    a = load_program(first, "cache_a")
+    load_program(other, "cache_b")  # another demo of the same page runs in between
+    assert load_program(first, "cache_a") is a  # not executed again
+    edited = load_program(first + "# edited\n", "cache_a")
+    assert edited is not a
+    for n in range(5):
+        load_program(first + f"# edit {n}\n", "cache_a")
+    assert sum(name == "cache_a" for name in demo._PROGRAMS) == 1  # one entry per demo
+
+
+STREAMING = """
+from genai_course.demo import Panel, Slider, View
+CONTROLS = [Slider("n", "Steps", 0, 5, 1, default=3)]
+def render(n):
+    for i in range(n):
+        yield View([Panel(f"step {i}", "<svg></svg>")], f"writing {i + 1} of {n}")
+    if n == 0:
+        raise ValueError("nothing to write")
+    yield View([Panel("done", "<svg></svg>")], f"wrote {n}")
+"""
+
+
+def test_a_yielding_render_sends_its_steps_and_returns_the_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(demo, "PARTIAL_INTERVAL", 0.0)
+    partials: list[dict[str, object]] = []
+    result = json.loads(
+        run_demo(STREAMING, "stream", {"n": "3"}, lambda j: partials.append(json.loads(j)))
+    )
+    assert result["ok"] and result["summary"] == "wrote 3" and "partial" not in result
+    assert [p["summary"] for p in partials] == [
+        "writing 1 of 3",
+        "writing 2 of 3",
+        "writing 3 of 3",
+    ]
+    assert all(p["partial"] is True and "step" in str(p["html"]) for p in partials)
+    # at build time (no callback) only the last View counts
+    assert json.loads(run_demo(STREAMING, "stream", {"n": "2"}))["summary"] == "wrote 2"
+
+
+def test_partial_results_are_rate_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "PARTIAL_INTERVAL", 3600.0)
+    partials: list[str] = []
+    result = json.loads(run_demo(STREAMING, "stream", {"n": "5"}, partials.append))
+    assert result["summary"] == "wrote 5" and partials == []
+
+
+def test_a_yielding_render_that_fails_says_why() -> None:
+    result = json.loads(run_demo(STREAMING, "stream", {"n": "0"}))
+    assert not result["ok"] and result["errors"] == {"": "nothing to write"}
+    empty = "from genai_course.demo import View\ndef render():\n    yield from ()\n"
+    result = json.loads(run_demo(empty, "empty"))
+    assert not result["ok"] and "yielded no View" in str(result["errors"])

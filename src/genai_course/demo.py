@@ -228,23 +228,26 @@ def parse_controls(
     return values, errors
 
 
-_PROGRAMS: dict[str, types.ModuleType] = {}
+# The latest program run for each demo name, with the hash of its source: a page with two demos
+# switches between them without running either program again, and an edit replaces its own entry.
+_PROGRAMS: dict[str, tuple[str, types.ModuleType]] = {}
 
 
 def load_program(source: str, name: str) -> types.ModuleType:
-    """Execute a demo program's source as a fresh module (cached by its text)."""
+    """Execute a demo program's source as a fresh module (cached by name and text)."""
     key = hashlib.sha256(source.encode()).hexdigest()
-    if key not in _PROGRAMS:
-        filename = f"demos/{name}.py"
-        module = types.ModuleType(f"demo_{name}")
-        module.__file__ = filename
-        # tracebacks then show the learner's own lines, not just their numbers
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        code = compile(source, filename, "exec")
-        exec(code, module.__dict__)
-        _PROGRAMS.clear()  # keep one program per demo page alive, not every edit ever run
-        _PROGRAMS[key] = module
-    return _PROGRAMS[key]
+    cached = _PROGRAMS.get(name)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    filename = f"demos/{name}.py"
+    module = types.ModuleType(f"demo_{name}")
+    module.__file__ = filename
+    # tracebacks then show the learner's own lines, not just their numbers
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    code = compile(source, filename, "exec")
+    exec(code, module.__dict__)
+    _PROGRAMS[name] = (key, module)
+    return module
 
 
 class _BoundedWriter(io.StringIO):

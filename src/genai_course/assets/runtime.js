@@ -1,109 +1,23 @@
 // The in-page runtime of the course's demos.
 //
 // Mounts every demo of the page on each `document$` emission (Material's instant navigation swaps
-// pages without reloading) and passes the learner's control values and code to one Python worker
-// that lives for the whole visit. It holds no maths and builds no markup from the learner's text:
+// pages without reloading) and passes the learner's control values and code to the one Python
+// worker of the visit (python.js). It holds no maths and builds no markup from the learner's text:
 // figures come back from Python as markup in which that text is already escaped, and they are
 // parsed and cleaned before they are put in the page; everything else is set with textContent.
 (function () {
   "use strict";
 
+  // the Python client (python.js) is loaded in the <head> of every page the plugin renders
+  if (!window.genaiCourse) return;
   const config = window.__genaiCourse || {};
-  const siteRoot = new URL("../../", document.currentScript.src);
-  const siteURL = (path) => new URL(path, siteRoot).href;
-  const timeLimit = 1000 * (config.runTimeLimit || 10);
-
-  // ---- one Python worker for the whole visit -------------------------------------------------
-
-  const python = {
-    worker: null,
-    ready: null,
-    state: "idle", // idle | loading | ready | failed
-    failure: "",
-    versions: "",
-    nextId: 1,
-    calls: new Map(),
-    timings: {}, // performance.now() marks: workerStart, ready
-  };
-
-  function startPython() {
-    if (python.worker) return python.ready;
-    python.state = "loading";
-    python.timings.workerStart = performance.now();
-    const worker = new Worker(siteURL("assets/genai-course/worker.js"));
-    python.worker = worker;
-    python.ready = new Promise((resolve, reject) => {
-      worker.onmessage = (event) => {
-        const message = event.data;
-        if (message.type === "ready") {
-          python.state = "ready";
-          python.versions = message.versions;
-          python.timings.ready = performance.now();
-          python.timings.phases = message.phases;
-          resolve();
-        } else if (message.type === "init-error") {
-          fail(message.message);
-          reject(new Error(message.message));
-        } else if (message.type === "partial") {
-          const call = python.calls.get(message.id);
-          if (call && call.onPartial) call.onPartial(message.result);
-        } else if (message.type === "result") {
-          const call = python.calls.get(message.id);
-          if (call) {
-            python.calls.delete(message.id);
-            clearTimeout(call.timer);
-            call.resolve(message.result);
-          }
-        }
-      };
-      worker.onerror = (event) => {
-        event.preventDefault();
-        const reason = event.message || "the worker script could not be loaded";
-        fail(reason);
-        reject(new Error(reason));
-      };
-    });
-    python.ready.catch(() => {});
-    const indexURL = /^https?:/.test(config.indexURL) ? config.indexURL : siteURL(config.indexURL);
-    const packages = (config.packages || []).map((p) => (p.endsWith(".whl") ? siteURL(p) : p));
-    worker.postMessage({ type: "init", indexURL, packages });
-    document.dispatchEvent(new CustomEvent("genai-course:python", { detail: "loading" }));
-    return python.ready;
-  }
-
-  function fail(reason) {
-    python.state = "failed";
-    python.failure = reason;
+  const { python, startPython, restartPython, callPython, preparePython, StopError } =
+    window.genaiCourse;
+  const timeLimit = python.timeLimit;
+  python.onFailure = () => {
     mounted.forEach((demo) => demo.unavailable());
     showUnavailableNotice();
-  }
-
-  // Stop whatever runs (an endless loop, say): the only sure way is a new worker.
-  function restartPython(reason) {
-    if (python.worker) python.worker.terminate();
-    python.worker = null;
-    python.state = "idle";
-    for (const call of python.calls.values()) {
-      clearTimeout(call.timer);
-      call.reject(reason);
-    }
-    python.calls.clear();
-    return startPython();
-  }
-
-  async function callPython(name, source, params, onPartial) {
-    await startPython();
-    const id = python.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        restartPython(new StopError("timeout"));
-      }, timeLimit);
-      python.calls.set(id, { resolve, reject, timer, onPartial });
-      python.worker.postMessage({ type: "run", id, name, source, params });
-    });
-  }
-
-  class StopError extends Error {}
+  };
 
   // ---- putting Python's markup into the page safely ------------------------------------------
 
@@ -267,6 +181,7 @@
     // the learner's saved code, or a control moved before this script ran, differs from what the
     // build drew: draw it once Python is there
     if (root.dataset.edited === "true" || controlsChanged(form)) update();
+    else if (code) preparePython(name, code.value);
     root.dataset.mounted = "true";
 
     panels.addEventListener("pointermove", onGridPointer);
@@ -419,8 +334,6 @@
     // start Python in the background as soon as a page has a demo, before the learner acts
     if (roots.length && python.state === "idle") startPython();
   }
-
-  window.genaiCourse = { python, startPython };
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(() => mountAll());

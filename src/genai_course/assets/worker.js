@@ -1,20 +1,52 @@
 // The course's Python: Pyodide with NumPy and genai_course, in a Web Worker, off the page's thread.
-// Messages in:  {type: "init", indexURL, packages}  then  {type: "run", id, name, source, params}
+// Messages in:  {type: "init", indexURL, packages, snapshot}  then  {type: "load", name, source} (warm-up)
+//               and {type: "run", id, name, source, params}
 // Messages out: {type: "ready", versions, phases} | {type: "init-error", message}
 //               | {type: "partial", id, result} (zero or more) then {type: "result", id, result}
 "use strict";
 
 let pyodide = null;
 let runDemo = null;
+let loadProgram = null;
 
 // performance.now() at the end of each start-up phase (ms since the worker started)
 const phases = {};
 
-async function init(indexURL, packages) {
+// Python as it was right after start-up, saved at build time (plugin/snapshot.py): restoring it
+// skips the interpreter's start-up. Any failure (no file, an old browser without
+// DecompressionStream, a snapshot Pyodide refuses) falls back to starting Python from scratch.
+async function readSnapshot(snapshotURL) {
+  const response = await fetch(snapshotURL);
+  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+  const gunzip = response.body.pipeThrough(new DecompressionStream("gzip"));
+  const memory = new Uint8Array(await new Response(gunzip).arrayBuffer());
+  phases.snapshot = performance.now();
+  return memory;
+}
+
+async function startFromSnapshot(indexURL, packages, snapshot) {
+  try {
+    // Pyodide awaits the snapshot only once its own script is loaded and its wasm is on the way
+    const restored = await loadPyodide({ indexURL, packages, _loadSnapshot: snapshot });
+    // the snapshot was taken once, at build time: this visit gets random numbers of its own
+    restored.runPython("import random; random.seed()");
+    return restored;
+  } catch (error) {
+    phases.snapshotError = String((error && error.message) || error);
+    console.warn(`Python starts without its memory snapshot: ${phases.snapshotError}`);
+    return null;
+  }
+}
+
+async function init(indexURL, packages, snapshotURL) {
+  // fetched and unpacked while pyodide.js loads
+  const snapshot = snapshotURL ? readSnapshot(snapshotURL) : null;
+  if (snapshot) snapshot.catch(() => {}); // a failure is handled where it is awaited
   importScripts(indexURL + "pyodide.js");
   phases.script = performance.now();
   // packages given here are fetched and unpacked while Python itself starts
-  pyodide = await loadPyodide({ indexURL, packages });
+  pyodide = (snapshot && (await startFromSnapshot(indexURL, packages, snapshot))) ||
+    (await loadPyodide({ indexURL, packages }));
   phases.pyodide = performance.now();
   // a no-op when they loaded above; otherwise it loads them again and says what went wrong
   const problems = [];
@@ -24,7 +56,9 @@ async function init(indexURL, packages) {
   });
   phases.packages = performance.now();
   try {
-    runDemo = pyodide.pyimport("genai_course.demo").run_demo;
+    const demo = pyodide.pyimport("genai_course.demo");
+    runDemo = demo.run_demo;
+    loadProgram = demo.load_program;
   } catch (error) {
     throw new Error(problems.join("; ") || String(error));
   }
@@ -38,10 +72,17 @@ self.onmessage = async (event) => {
   const message = event.data;
   if (message.type === "init") {
     try {
-      const versions = await init(message.indexURL, message.packages);
+      const versions = await init(message.indexURL, message.packages, message.snapshot);
       self.postMessage({ type: "ready", versions, phases });
     } catch (error) {
       self.postMessage({ type: "init-error", message: String((error && error.message) || error) });
+    }
+  } else if (message.type === "load") {
+    // a demo was put on the page: run its program's imports now, before the learner acts
+    try {
+      loadProgram(message.source, message.name);
+    } catch (error) {
+      /* the run will report it, next to the demo */
     }
   } else if (message.type === "run") {
     let json;

@@ -17,6 +17,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from genai_course.plugin import pages as render
 from genai_course.plugin.bundle import PYODIDE_VERSION, Bundle, BundleError, build_bundle
@@ -34,7 +35,7 @@ log = get_plugin_logger(__name__)
 
 # A directive is a line of its own: {{ demo("attention") }}
 DIRECTIVE = re.compile(r'^[ \t]*\{\{\s*(\w+)\(\s*(?:"([^"]*)")?\s*\)\s*\}\}[ \t]*$', re.MULTILINE)
-ASSETS = ("runtime.js", "worker.js", "math.js", "pages.js", "course.css")
+ASSETS = ("python.js", "runtime.js", "worker.js", "math.js", "pages.js", "course.css")
 
 
 class CoursePlugin(BasePlugin[CourseConfig]):
@@ -68,8 +69,8 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 source,
                 release=Path(release) if release else None,
                 self_hosted=self.config.pyodide_source == "self-hosted",
-                py_compile=os.environ.get("GENAI_PY_COMPILE", str(self.config.py_compile)).lower()
-                in {"1", "true", "yes"},
+                py_compile=_flag("GENAI_PY_COMPILE", self.config.py_compile),
+                snapshot=_flag("GENAI_MEMORY_SNAPSHOT", self.config.memory_snapshot),
             )
             self.katex = ensure_katex(cache)
         except BundleError as error:
@@ -89,7 +90,6 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             [
                 "vendor/katex/katex.min.js",
                 "vendor/katex/contrib/auto-render.min.js",
-                "assets/genai-course/config.js",
                 "assets/genai-course/math.js",
                 "assets/genai-course/pages.js",
                 "assets/genai-course/runtime.js",
@@ -178,8 +178,25 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             if cdn
             else ["numpy", "genai-course"],
             "runTimeLimit": self.config.run_time_limit,
+            "snapshot": f"pyodide/{self.bundle.snapshot}" if self.bundle.snapshot else None,
         }
         return f"window.__genaiCourse = {json.dumps(runtime)};\n"
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """Load the Python client first thing in the <head>; on a page with a demo it starts
+        Python there and then, while the browser is still reading the page and the theme."""
+        has_demo = '<div class="gc-demo"' in output
+        tags = "".join(
+            f'<script src="{get_relative_url(f"assets/genai-course/{name}", page.url)}"'
+            f"{' data-start' if has_demo and name == 'python.js' else ''}></script>"
+            for name in ("config.js", "python.js")
+        )
+        updated, found = re.subn(
+            r'(<meta charset="[^"]*">)', lambda m: m.group(1) + tags, output, count=1
+        )
+        if not found:
+            raise PluginError(f"genai-course: {page.file.src_uri} has no <meta charset> to follow")
+        return updated
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         cdn = self.config.pyodide_source == "cdn"
@@ -308,6 +325,11 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         if not name:
             raise DemoError('demo(...) needs a name, e.g. {{ demo("attention") }}')
         return render_demo_html(name, self.project / self.config.demos_dir)
+
+
+def _flag(variable: str, configured: bool) -> bool:
+    """An on/off setting: the environment variable, if set, wins over mkdocs.yml."""
+    return os.environ.get(variable, str(configured)).lower() in {"1", "true", "yes"}
 
 
 def _walk(items: list[Any]) -> list[Any]:

@@ -19,6 +19,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from mkdocs.plugins import get_plugin_logger
+
+from genai_course.plugin.snapshot import SnapshotError, ensure_snapshot
+
+log = get_plugin_logger(__name__)
+
 __all__ = [
     "CORE_SHA256",
     "NUMPY_WHEEL",
@@ -66,6 +72,7 @@ class Bundle:
     directory: Path
     course_wheel: str  # path of the course wheel, relative to `directory`
     files: tuple[str, ...]  # every file to publish, relative to `directory`
+    snapshot: str | None = None  # the gzip-compressed memory snapshot, relative to `directory`
 
     def total_bytes(self) -> int:
         return sum((self.directory / name).stat().st_size for name in self.files)
@@ -274,16 +281,30 @@ def _write_lock(
 
 
 def build_bundle(
-    cache: Path, project: Path, *, release: Path | None, self_hosted: bool, py_compile: bool = False
+    cache: Path,
+    project: Path,
+    *,
+    release: Path | None,
+    self_hosted: bool,
+    py_compile: bool = False,
+    snapshot: bool = False,
 ) -> Bundle:
-    """Assemble the `pyodide/` folder of the site in `cache/bundle` and return what it holds."""
+    """Assemble the `pyodide/` folder of the site in `cache/bundle` and return what it holds.
+
+    With ``snapshot`` (self-hosted only) it also holds a memory snapshot of the started Pyodide;
+    if Node.js cannot make one, the build says so and the site starts Python without it.
+    """
     pure, wheel = build_course_wheel(project, cache / "course-wheel", py_compile)
     digest = wheel.parent.name
     bundle_dir = cache / "bundle"
-    stamp = f"{digest} self_hosted={self_hosted}"
+    snapshot = snapshot and self_hosted
+    stamp = f"{digest} self_hosted={self_hosted} snapshot={snapshot}"
     if (bundle_dir / ".stamp").is_file() and (bundle_dir / ".stamp").read_text() == stamp:
         files = (bundle_dir / ".files").read_text().split()
-        return Bundle(bundle_dir, f"course/{digest}/{wheel.name}", tuple(files))
+        kept = [name for name in files if name.startswith("memory-")]
+        return Bundle(
+            bundle_dir, f"course/{digest}/{wheel.name}", tuple(files), kept[0] if kept else None
+        )
     if bundle_dir.exists():
         shutil.rmtree(bundle_dir)
     (bundle_dir / "course" / digest).mkdir(parents=True)
@@ -291,6 +312,7 @@ def build_bundle(
     wheel_relative = f"course/{digest}/{wheel.name}"
     shutil.copy2(wheel, bundle_dir / wheel_relative)
     files = [wheel_relative]
+    snapshot_name = None
     if self_hosted:
         core = ensure_official_files(cache, release)
         for name in [*CORE_SHA256, NUMPY_WHEEL]:
@@ -299,9 +321,24 @@ def build_bundle(
                 files.append(name)
         _write_lock(core, pure, wheel, bundle_dir, wheel_relative)
         files.append("pyodide-lock.json")
+        if snapshot:
+            try:
+                made = ensure_snapshot(cache, core, CORE_SHA256)
+            except SnapshotError as error:
+                log.warning(
+                    "genai-course: no memory snapshot (%s); the site works without it, but "
+                    "Python starts about 2 s slower in the page. Install Node.js, or set "
+                    "memory_snapshot: false to silence this.",
+                    error,
+                )
+            else:
+                # named by content, like the course wheel
+                snapshot_name = f"memory-{sha256_of(made)[:16]}.bin.gz"
+                shutil.copy2(made, bundle_dir / snapshot_name)
+                files.append(snapshot_name)
     (bundle_dir / ".files").write_text("\n".join(sorted(files)))
     (bundle_dir / ".stamp").write_text(stamp)
-    return Bundle(directory=bundle_dir, course_wheel=wheel_relative, files=tuple(sorted(files)))
+    return Bundle(bundle_dir, wheel_relative, tuple(sorted(files)), snapshot_name)
 
 
 def describe_bytes(size: int) -> str:

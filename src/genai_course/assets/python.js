@@ -1,0 +1,122 @@
+// The course's Python client: one Web Worker (worker.js) running Pyodide for the whole visit.
+//
+// Loaded from the <head> of every page, before the theme's scripts, so that on a page with a demo
+// (the plugin marks its tag with data-start) Python starts loading at once, in parallel with the
+// page itself. Material's instant navigation keeps this script's state across page swaps, so
+// the worker, once started, serves every later page. The runtime (runtime.js) uses it through
+// window.genaiCourse.
+(function () {
+  "use strict";
+  if (window.genaiCourse) return;
+
+  const script = document.currentScript;
+  const config = window.__genaiCourse || {};
+  const siteRoot = new URL("../../", script.src);
+  const siteURL = (path) => new URL(path, siteRoot).href;
+  const timeLimit = 1000 * (config.runTimeLimit || 10);
+
+  // ---- one Python worker for the whole visit -------------------------------------------------
+
+  const python = {
+    worker: null,
+    ready: null,
+    state: "idle", // idle | loading | ready | failed
+    failure: "",
+    timeLimit,
+    onFailure: () => {}, // the runtime marks the page's demos as unavailable
+    versions: "",
+    nextId: 1,
+    calls: new Map(),
+    timings: {}, // performance.now() marks: workerStart, ready
+  };
+
+  function startPython() {
+    if (python.worker) return python.ready;
+    python.state = "loading";
+    python.timings.workerStart = performance.now();
+    const worker = new Worker(siteURL("assets/genai-course/worker.js"));
+    python.worker = worker;
+    python.ready = new Promise((resolve, reject) => {
+      worker.onmessage = (event) => {
+        const message = event.data;
+        if (message.type === "ready") {
+          python.state = "ready";
+          python.versions = message.versions;
+          python.timings.ready = performance.now();
+          python.timings.phases = message.phases;
+          resolve();
+        } else if (message.type === "init-error") {
+          fail(message.message);
+          reject(new Error(message.message));
+        } else if (message.type === "partial") {
+          const call = python.calls.get(message.id);
+          if (call && call.onPartial) call.onPartial(message.result);
+        } else if (message.type === "result") {
+          const call = python.calls.get(message.id);
+          if (call) {
+            python.calls.delete(message.id);
+            clearTimeout(call.timer);
+            call.resolve(message.result);
+          }
+        }
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        const reason = event.message || "the worker script could not be loaded";
+        fail(reason);
+        reject(new Error(reason));
+      };
+    });
+    python.ready.catch(() => {});
+    const indexURL = /^https?:/.test(config.indexURL) ? config.indexURL : siteURL(config.indexURL);
+    const packages = (config.packages || []).map((p) => (p.endsWith(".whl") ? siteURL(p) : p));
+    const snapshot = config.snapshot ? siteURL(config.snapshot) : null;
+    worker.postMessage({ type: "init", indexURL, packages, snapshot });
+    document.dispatchEvent(new CustomEvent("genai-course:python", { detail: "loading" }));
+    return python.ready;
+  }
+
+  function fail(reason) {
+    python.state = "failed";
+    python.failure = reason;
+    python.onFailure();
+  }
+
+  // Stop whatever runs (an endless loop, say): the only sure way is a new worker.
+  function restartPython(reason) {
+    if (python.worker) python.worker.terminate();
+    python.worker = null;
+    python.state = "idle";
+    for (const call of python.calls.values()) {
+      clearTimeout(call.timer);
+      call.reject(reason);
+    }
+    python.calls.clear();
+    return startPython();
+  }
+
+  async function callPython(name, source, params, onPartial) {
+    await startPython();
+    const id = python.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        restartPython(new StopError("timeout"));
+      }, timeLimit);
+      python.calls.set(id, { resolve, reject, timer, onPartial });
+      python.worker.postMessage({ type: "run", id, name, source, params });
+    });
+  }
+
+  // Run a demo program's imports ahead of its first use; a run queued after it waits for it.
+  function preparePython(name, source) {
+    startPython()
+      .then(() => python.worker && python.worker.postMessage({ type: "load", name, source }))
+      .catch(() => {});
+  }
+
+  class StopError extends Error {}
+
+
+  window.genaiCourse = { python, startPython, restartPython, callPython, preparePython, StopError };
+  if (script.hasAttribute("data-start")) startPython();
+})();

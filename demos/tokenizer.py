@@ -13,23 +13,19 @@ from genai_course import svg, tokenizer
 from genai_course.demo import Panel, Slider, Text, View
 
 CORPUS = (resources.files("genai_course") / "data" / "course_text.txt").read_text("utf-8")
-_trained: dict[int, tokenizer.BPETokenizer] = {}
+MAX_MERGES = 600
+# Trained once, when the page loads this program: a smaller merge count is the start of the same
+# training, so the slider never has to train again.
+TRAINED = tokenizer.train_bpe(CORPUS, MAX_MERGES)
 
 CONTROLS = [
     Text("text", "Text to tokenise", default="unbelievable Hello, world!", max_length=300),
-    Slider("merges", "Number of merges learned", 0, 600, 10, default=300),
+    Slider("merges", "Number of merges learned", 0, MAX_MERGES, 10, default=300),
 ]
 
 
-def trained(merges: int) -> tokenizer.BPETokenizer:
-    """Train once per merge count; moving the text box does not retrain."""
-    if merges not in _trained:
-        _trained[merges] = tokenizer.train_bpe(CORPUS, merges)
-    return _trained[merges]
-
-
 def render(text: str, merges: int) -> View:
-    tok = trained(merges)
+    tok = tokenizer.first_merges(TRAINED, merges)
     ids = tokenizer.encode(tok, text)
     pieces = tokenizer.tokens(tok, text)
     stats = tokenizer.text_stats(CORPUS, tok)

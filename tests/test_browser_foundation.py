@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +132,19 @@ def test_a_missing_snapshot_only_costs_time(
     phases = page.evaluate("window.genaiCourse.python.timings.phases")  # type: ignore[attr-defined]
     assert "404" in phases["snapshotError"]
     assert any("/pyodide/memory-" in url for url in requests_log.urls)
+
+
+def test_a_snapshot_the_host_already_unzipped_is_used_as_it_comes(
+    page: object, context: object, server: Server, built_site: Path
+) -> None:
+    (packed,) = (built_site / "pyodide").glob("memory-*.bin.gz")
+    memory = gzip.decompress(packed.read_bytes())
+    # what a browser hands over when the host sends the file with Content-Encoding: gzip
+    context.route(  # type: ignore[attr-defined]
+        "**/pyodide/memory-*", lambda route: route.fulfill(status=200, body=memory)
+    )
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    page.get_by_label("Numbers (comma-separated)").fill("0, 1, 2")  # type: ignore[attr-defined]
+    page.locator("#gc-demo-numpy_check figcaption", has_text=RESULT).wait_for(timeout=90_000)  # type: ignore[attr-defined]
+    phases = page.evaluate("window.genaiCourse.python.timings.phases")  # type: ignore[attr-defined]
+    assert "snapshot" in phases and "snapshotError" not in phases, phases

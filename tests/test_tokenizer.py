@@ -362,3 +362,23 @@ def test_bad_input() -> None:
         bpe.decode(tok, [97, 999])
     with pytest.raises(ValueError, match="must not be empty"):
         bpe.text_stats("", tok)
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.text(alphabet="ab c,.é\n", max_size=120), st.integers(0, 25), st.integers(0, 25))
+def test_first_merges_is_training_with_fewer_merges(text: str, fewer: int, more: int) -> None:
+    fewer, more = min(fewer, more), max(fewer, more)
+    assert bpe.first_merges(bpe.train_bpe(text, more), fewer) == bpe.train_bpe(text, fewer)
+
+
+def test_first_merges_of_the_course_text() -> None:
+    text = synthetic_corpus(8_000) + SEED_CORPUS
+    full = bpe.train_bpe(text, 120)
+    cut = bpe.first_merges(full, 40)
+    assert cut == bpe.train_bpe(text, 40)
+    assert len(cut.vocab) == 256 + 40 and bpe.encode(cut, "attention") == bpe.encode(
+        bpe.train_bpe(text, 40), "attention"
+    )
+    assert bpe.first_merges(full, 10_000) == full  # more than it learned: all of them
+    with pytest.raises(ValueError, match="num_merges must be a whole number >= 0, got -1"):
+        bpe.first_merges(full, -1)

@@ -23,6 +23,7 @@ __all__ = [
     "BPETokenizer",
     "decode",
     "encode",
+    "first_merges",
     "pretokenize",
     "text_stats",
     "tokens",
@@ -138,6 +139,19 @@ def train_bpe(text: str, num_merges: int) -> BPETokenizer:
                 where.setdefault(pair, set()).add(w)
             words[w] = new
     return BPETokenizer(merges=merges, vocab=vocab)
+
+
+def first_merges(tokenizer: BPETokenizer, num_merges: int) -> BPETokenizer:
+    """The tokenizer as it was after its first ``num_merges`` merges.
+
+    Training is greedy, one merge at a time, so this is exactly ``train_bpe(text, num_merges)``
+    of the same text: train once with the most merges, then take any smaller count for free.
+    """
+    if isinstance(num_merges, bool) or not isinstance(num_merges, int) or num_merges < 0:
+        raise ValueError(f"num_merges must be a whole number >= 0, got {num_merges!r}")
+    kept = tokenizer.merges[:num_merges]
+    vocab = {i: b for i, b in tokenizer.vocab.items() if i < 256 + len(kept)}
+    return BPETokenizer(merges=kept, vocab=vocab)
 
 
 def _encode_piece(piece_bytes: bytes, ranks: dict[tuple[int, int], int]) -> list[int]:

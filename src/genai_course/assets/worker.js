@@ -18,8 +18,12 @@ const phases = {};
 async function readSnapshot(snapshotURL) {
   const response = await fetch(snapshotURL);
   if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-  const gunzip = response.body.pipeThrough(new DecompressionStream("gzip"));
-  const memory = new Uint8Array(await new Response(gunzip).arrayBuffer());
+  let memory = new Uint8Array(await response.arrayBuffer());
+  // unzip it here, unless the host already did (a .gz served with Content-Encoding: gzip)
+  if (memory[0] === 0x1f && memory[1] === 0x8b) {
+    const gunzip = new Blob([memory]).stream().pipeThrough(new DecompressionStream("gzip"));
+    memory = new Uint8Array(await new Response(gunzip).arrayBuffer());
+  }
   phases.snapshot = performance.now();
   return memory;
 }

@@ -74,8 +74,9 @@ def render(
     rng = np.random.default_rng(seed)
     for step in gpt.generate(MODEL, prompt, length, temperature, top_k, top_p, rng=rng):
         steps.append(step)
-        # the page shows each step while the next one is computed
-        yield writing(prompt, steps, length)
+        if len(steps) < length:
+            # the page shows each step while the next one is computed
+            yield writing(prompt, steps, length)
     seconds = time.perf_counter() - started
     written = "".join(step.char for step in steps)
     text = prompt + written

@@ -18,14 +18,8 @@ MEAN, COMPONENTS, SINGULAR_VALUES = compression.pca_fit(_faces.reshape(NUM_FACES
 TEST_FACE = compression.test_image(128)
 
 
-def _psnr(k: int) -> float:
-    code = compression.pca_compress(TEST_FACE.reshape(-1), MEAN, COMPONENTS, k)
-    restored = compression.pca_reconstruct(code, MEAN, COMPONENTS).reshape(128, 128)
-    return compression.reconstruction_error(TEST_FACE, restored)[1]
-
-
 # the quality curve does not depend on the slider: compute it once
-PSNRS = np.array([_psnr(k) for k in range(1, len(SINGULAR_VALUES) + 1)])
+_, PSNRS = compression.pca_errors(TEST_FACE.reshape(-1), MEAN, COMPONENTS)
 
 CONTROLS = [
     Slider(

@@ -162,6 +162,28 @@ def test_error_never_grows_with_k(
     assert errors[-1] < errors[0] / 10
 
 
+def test_errors_of_every_k_at_once_match_reconstructing_each(
+    faces_model: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    _, mean, components, _ = faces_model
+    x = compression.test_image().ravel()
+    mse, psnr = compression.pca_errors(x, mean, components)
+    assert mse.shape == psnr.shape == (len(components),)
+    for k in (1, 2, 10, compression.SEED_K, 150, len(components)):
+        restored = compression.pca_reconstruct(
+            compression.pca_compress(x, mean, components, k), mean, components
+        )
+        expected_mse, expected_psnr = compression.reconstruction_error(x, restored)
+        np.testing.assert_allclose(mse[k - 1], expected_mse, rtol=1e-9)
+        np.testing.assert_allclose(psnr[k - 1], expected_psnr, rtol=1e-9)
+    # a training row is rebuilt exactly by all components: no error left, PSNR infinite
+    X = faces_model[0]
+    mse_train, psnr_train = compression.pca_errors(X[3], mean, components)
+    assert mse_train[-1] < 1e-20 and psnr_train[-1] > 150
+    with pytest.raises(ValueError, match="one image of 16384 pixels"):
+        compression.pca_errors(X[:2], mean, components)
+
+
 def test_single_image_svd_cannot_reach_100_numbers() -> None:
     # rank 1 already stores 128 + 128 + 1 numbers
     assert compression.svd_size(1) == 257 > compression.SEED_K

@@ -30,6 +30,7 @@ __all__ = [
     "explained_variance_ratio",
     "image_family",
     "pca_compress",
+    "pca_errors",
     "pca_fit",
     "pca_reconstruct",
     "pca_size",
@@ -218,6 +219,27 @@ def pca_reconstruct(
     _check_k(k, components)
     x_hat: FloatArray = mean + code @ components[:k]
     return x_hat
+
+
+def pca_errors(
+    x: FloatArray, mean: FloatArray, components: FloatArray
+) -> tuple[FloatArray, FloatArray]:  # [p], [p], [r, p] -> [r], [r]
+    """(MSE, PSNR) of the reconstruction of x from k = 1, 2, …, r numbers, all at once.
+
+    The components are orthonormal, so what k of them miss of x − mean has squared length
+    ‖x − mean‖² − Σ_{i<k} code_i² (Pythagoras): one projection instead of r reconstructions.
+    Equal to ``reconstruction_error(x, pca_reconstruct(pca_compress(x, …, k), …))`` for each k.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape != mean.shape:
+        raise ValueError(f"x must be one image of {mean.size} pixels, got shape {x.shape}")
+    centred = x - mean  # [p]
+    code = components @ centred  # [r, p] @ [p] -> [r]
+    missed = centred @ centred - np.cumsum(code * code)  # [r]
+    mse: FloatArray = np.maximum(missed, 0.0) / x.size
+    with np.errstate(divide="ignore"):
+        psnr: FloatArray = 10 * np.log10(1.0 / mse)
+    return mse, psnr
 
 
 def explained_variance_ratio(singular_values: FloatArray) -> FloatArray:  # [r] -> [r]

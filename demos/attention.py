@@ -117,7 +117,8 @@ def render(model: str, sentence: str, head: int, layer: int, causal: bool, step:
                 alt=svg.data_table(
                     weights, labels, labels, caption="Attention weights (row = query)"
                 ),
-                caption="Hover or focus a cell to read its weight. Untrained, seeded weights.",
+                caption="Point at a cell, or focus the map and use the arrow keys, to read its "
+                "weight. Untrained, seeded weights.",
             ),
             Panel(
                 f"Scores {step_names[step]}",

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import struct
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,15 @@ def test_bundle_ships_only_what_the_site_needs(official: Path, tmp_path: Path) -
     assert course["sha256"] == sha256_of(built.directory / built.course_wheel)
     assert course["imports"] == ["genai_course"]
     assert course["depends"] == ["numpy"]
+    # NumPy ships compiled: the lock names the shipped wheel, whose libraries are the official ones
+    shipped = built.directory / NUMPY_WHEEL
+    assert lock["packages"]["numpy"]["sha256"] == sha256_of(shipped)
+    with zipfile.ZipFile(shipped) as ours, zipfile.ZipFile(official / NUMPY_WHEEL) as theirs:
+        names = set(ours.namelist())
+        assert "numpy/__init__.pyc" in names and "numpy/__init__.py" not in names
+        libraries = [n for n in theirs.namelist() if n.endswith(".so")]
+        assert len(libraries) == 19
+        assert all(ours.read(n) == theirs.read(n) for n in libraries)
     # a second build with nothing changed reuses the bundle instead of rebuilding it
     again = build_bundle(cache, ROOT, release=None, self_hosted=True, py_compile=True)
     assert again == built

@@ -27,36 +27,34 @@ CONTROLS = [
 ]
 
 
-def writing(prompt: str, steps: list[gpt.GenerationStep], length: int) -> View:
-    """What the page shows while the model writes: the text so far and the last step's odds."""
+def text_and_odds(prompt: str, steps: list[gpt.GenerationStep]) -> list[Panel]:
+    """The text written so far, and the odds the last character was drawn from."""
     step = steps[-1]
     written = "".join(s.char for s in steps)
-    return View(
-        [
-            Panel(
-                "What it wrote",
-                svg.token_strip(
-                    [prompt, *[s.char for s in steps]],
-                    [0, *[s.token_id for s in steps]],
-                    title="Generated text so far",
-                    description=prompt + written,
-                    id_prefix="gpt-text",
-                ),
-                caption=f"{prompt}▌{written}",
+    return [
+        Panel(
+            "What it wrote",
+            svg.token_strip(
+                [prompt, *[s.char for s in steps]],
+                [0, *[s.token_id for s in steps]],
+                title="Generated text",
+                description=prompt + written,
+                id_prefix="gpt-text",
             ),
-            Panel(
-                f"Candidates for character {len(steps)}",
-                svg.bar_chart(
-                    [p for _, p in step.candidates],
-                    [repr(c)[1:-1] or "·" for c, _ in step.candidates],
-                    title=f"Most likely characters at step {len(steps)}",
-                    description=f"It drew {step.char!r} with probability {step.probability:.2f}.",
-                    id_prefix="gpt-candidates",
-                ),
+            caption=f"{prompt}▌{written}",
+        ),
+        Panel(
+            f"Candidates for character {len(steps)}",
+            svg.bar_chart(
+                [p for _, p in step.candidates],
+                [repr(c)[1:-1] or "·" for c, _ in step.candidates],
+                title=f"Most likely characters at step {len(steps)}",
+                description=f"The distribution it drew {step.char!r} from (probability "
+                f"{step.probability:.2f}), after temperature, top-k and top-p.",
+                id_prefix="gpt-candidates",
             ),
-        ],
-        summary=f"Writing… {len(steps)} of {length} characters.",
-    )
+        ),
+    ]
 
 
 def render(
@@ -76,7 +74,10 @@ def render(
         steps.append(step)
         if len(steps) < length:
             # the page shows each step while the next one is computed
-            yield writing(prompt, steps, length)
+            yield View(
+                text_and_odds(prompt, steps),
+                summary=f"Writing… {len(steps)} of {length} characters.",
+            )
     seconds = time.perf_counter() - started
     written = "".join(step.char for step in steps)
     text = prompt + written
@@ -93,28 +94,7 @@ def render(
     )
     yield View(
         [
-            Panel(
-                "What it wrote",
-                svg.token_strip(
-                    [prompt, *[s.char for s in steps]],
-                    [0, *[s.token_id for s in steps]],
-                    title="Generated text",
-                    description=text,
-                    id_prefix="gpt-text",
-                ),
-                caption=f"{prompt}▌{written}",
-            ),
-            Panel(
-                "Candidates for the last character",
-                svg.bar_chart(
-                    [p for _, p in last.candidates],
-                    [repr(c)[1:-1] or "·" for c, _ in last.candidates],
-                    title="Most likely next characters at the last step",
-                    description="The distribution the last character was drawn from, "
-                    "after temperature, top-k and top-p.",
-                    id_prefix="gpt-candidates",
-                ),
-            ),
+            *text_and_odds(prompt, steps),
             Panel(
                 f"Attention of layer {layer}, head {head} over the last {len(window)} characters",
                 svg.heatmap(

@@ -116,7 +116,6 @@
 
   class StopError extends Error {}
 
-
   window.genaiCourse = { python, startPython, restartPython, callPython, preparePython, StopError };
   if (script.hasAttribute("data-start")) startPython();
 })();

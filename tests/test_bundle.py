@@ -155,6 +155,10 @@ def test_without_node_the_site_is_built_without_a_snapshot(
     assert "no memory snapshot (Node.js (`node`) is not installed)" in caplog.text
     with pytest.raises(snapshot.SnapshotError, match="not installed"):
         snapshot.ensure_snapshot(cache, cache / f"pyodide-{PYODIDE_VERSION}", CORE_SHA256)
+    # once Node.js is there, the next build makes the snapshot instead of reusing the bundle
+    monkeypatch.undo()
+    again = build_bundle(cache, ROOT, release=None, self_hosted=True, snapshot=True)
+    assert again.snapshot is not None and again.snapshot in again.files
 
 
 def test_cdn_mode_ships_only_the_course_wheel(official: Path, tmp_path: Path) -> None:

@@ -371,7 +371,9 @@ def build_bundle(
                 shutil.copy2(made, bundle_dir / snapshot_name)
                 files.append(snapshot_name)
     (bundle_dir / ".files").write_text("\n".join(sorted(files)))
-    (bundle_dir / ".stamp").write_text(stamp)
+    # a snapshot that could not be made is tried again (and warned about again) next build
+    if snapshot_name is not None or not snapshot:
+        (bundle_dir / ".stamp").write_text(stamp)
     return Bundle(bundle_dir, wheel_relative, tuple(sorted(files)), snapshot_name)
 
 

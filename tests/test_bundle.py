@@ -7,6 +7,8 @@ import json
 import re
 import shutil
 import struct
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -139,6 +141,43 @@ def test_memory_snapshot_is_made_once_from_the_shipped_core(official: Path, tmp_
     shutil.rmtree(cache / "bundle")
     again = build_bundle(cache, ROOT, release=None, self_hosted=True, snapshot=True)
     assert again.snapshot == built.snapshot and cached[0].stat().st_mtime_ns == stamp
+
+
+def _modules_after(code: str) -> set[str]:
+    """sys.modules after running `code` in a fresh CPython (the same 3.12 as Pyodide's)."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def test_snapshot_holds_every_standard_module_the_page_imports(official: Path) -> None:
+    """A module missing from the snapshot is read and run from python_stdlib.zip on every visit
+    (ctypes, zipfile and importlib.metadata cost about 0.5 s together). CPython imports what
+    Pyodide does closely enough to catch a new import in NumPy, genai_course or a demo."""
+    stdlib = set(zipfile.ZipFile(official / "python_stdlib.zip").namelist())
+
+    def in_pyodide_stdlib(module: str) -> bool:
+        stem = module.replace(".", "/")
+        return any(stem + end in stdlib for end in (".py", ".pyc", "/__init__.py", "/__init__.pyc"))
+
+    snapshotted = _modules_after(
+        "import importlib\n"
+        f"for name in {snapshot.PRE_IMPORTS!r}:\n"
+        "    try:\n        importlib.import_module(name)\n    except ImportError:\n        pass"
+    )
+    used = _modules_after(
+        "import importlib, json, pathlib\n"
+        "import numpy, genai_course.demo\n"
+        "importlib.invalidate_caches()  # what Pyodide's package loader does after an install\n"
+        "for path in sorted(pathlib.Path('demos').glob('*.py')):\n"
+        "    result = json.loads(genai_course.demo.run_demo(path.read_text(), path.stem, {}))\n"
+        "    assert result['ok'], result['traceback']"
+    )
+    assert len(used) > len(snapshotted) > 150  # both ran: NumPy alone brings 100 modules
+    missing = sorted(m for m in used - snapshotted if in_pyodide_stdlib(m))
+    assert missing == [], f"add to snapshot.PRE_IMPORTS: {missing}"
 
 
 def test_without_node_the_site_is_built_without_a_snapshot(

@@ -16,11 +16,87 @@ import subprocess
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["SnapshotError", "ensure_snapshot"]
+__all__ = ["PRE_IMPORTS", "SnapshotError", "ensure_snapshot"]
 
 SCRIPT = "make_snapshot.mjs"
 # what Pyodide writes first in a snapshot (API.makeSnapshot in pyodide.asm.js)
 MAGIC = (0x706E7300).to_bytes(4, "little")  # b"\x00snp"
+
+
+# Standard-library modules imported before the snapshot is taken, so that the page does not read
+# and run them from python_stdlib.zip after the restore. They are what `import numpy`,
+# genai_course and the demos import (a test checks the list stays complete), plus what Pyodide's
+# package loader imports when it installs a wheel: `importlib.invalidate_caches()` pulls in
+# importlib.metadata and with it email and csv, about 0.5 s in the page when they were missing.
+PRE_IMPORTS = [
+    "__future__",
+    "ast",
+    "base64",
+    "binascii",
+    "bisect",
+    "calendar",
+    "collections",
+    "collections.abc",
+    "contextlib",
+    "contextvars",
+    "copy",
+    "copyreg",
+    "csv",
+    "ctypes",
+    "dataclasses",
+    "datetime",
+    "dis",
+    "email.message",
+    "email.utils",
+    "encodings.cp437",
+    "enum",
+    "errno",
+    "fnmatch",
+    "functools",
+    "hashlib",
+    "hmac",
+    "html",
+    "html.entities",
+    "importlib.machinery",
+    "importlib.metadata",
+    "importlib.readers",
+    "importlib.resources",
+    "importlib.resources.readers",
+    "importlib.util",
+    "inspect",
+    "ipaddress",
+    "itertools",
+    "json",
+    "keyword",
+    "linecache",
+    "math",
+    "numbers",
+    "opcode",
+    "operator",
+    "pathlib",
+    "pickle",
+    "platform",
+    "quopri",
+    "random",
+    "re",
+    "reprlib",
+    "secrets",
+    "shutil",
+    "struct",
+    "tempfile",
+    "textwrap",
+    "threading",
+    "token",
+    "tokenize",
+    "traceback",
+    "types",
+    "typing",
+    "urllib.parse",
+    "warnings",
+    "weakref",
+    "zipfile",
+    "zlib",
+]
 
 
 class SnapshotError(Exception):
@@ -30,7 +106,8 @@ class SnapshotError(Exception):
 def ensure_snapshot(cache: Path, core: Path, core_hashes: dict[str, str]) -> Path:
     """The gzip-compressed snapshot for these core files, made and cached on first use."""
     script = resources.files("genai_course.plugin").joinpath(SCRIPT).read_bytes()
-    key = hashlib.sha256(script + repr(sorted(core_hashes.items())).encode()).hexdigest()[:16]
+    recipe = repr((sorted(core_hashes.items()), PRE_IMPORTS)).encode()
+    key = hashlib.sha256(script + recipe).hexdigest()[:16]
     target = cache / f"snapshot-{key}" / "memory.bin.gz"
     if target.is_file():
         return target
@@ -45,7 +122,7 @@ def ensure_snapshot(cache: Path, core: Path, core_hashes: dict[str, str]) -> Pat
         raw = work / "memory.bin"
         try:
             subprocess.run(
-                [node, str(work / SCRIPT), str(core), str(raw)],
+                [node, str(work / SCRIPT), str(core), str(raw), " ".join(PRE_IMPORTS)],
                 check=True,
                 capture_output=True,
                 text=True,

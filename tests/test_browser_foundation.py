@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from pathlib import Path
 
@@ -148,3 +149,93 @@ def test_a_snapshot_the_host_already_unzipped_is_used_as_it_comes(
     page.locator("#gc-demo-numpy_check figcaption", has_text=RESULT).wait_for(timeout=90_000)  # type: ignore[attr-defined]
     phases = page.evaluate("window.genaiCourse.python.timings.phases")  # type: ignore[attr-defined]
     assert "snapshot" in phases and "snapshotError" not in phases, phases
+
+
+INSTALL_PROGRAM = """
+import json
+from importlib import metadata
+
+import numpy as np
+import pyodide_js
+
+from genai_course.demo import View
+
+
+def render():
+    numpy = metadata.distribution("numpy")
+    # every compiled part of NumPy works: linear algebra, FFT, random numbers
+    works = bool(
+        np.allclose(np.linalg.inv(np.eye(3) * 2), np.eye(3) / 2)
+        and np.allclose(np.fft.ifft(np.fft.fft([1.0, 2.0, 3.0])).real, [1, 2, 3])
+        and 0 <= np.random.default_rng(0).random() < 1
+    )
+    facts = {
+        "installer": numpy.read_text("INSTALLER"),
+        "source": numpy.read_text("PYODIDE_SOURCE"),
+        "course": metadata.version("genai-course"),
+        "loaded": pyodide_js.loadedPackages.to_py(),
+        "works": works,
+    }
+    return View([], json.dumps(facts))
+"""
+
+
+def install_facts(page: object, server: Server) -> tuple[dict[str, object], dict[str, object]]:
+    """The worker's start-up phases and what the installed packages say about themselves."""
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => window.genaiCourse.python.state === 'ready'", timeout=90_000
+    )
+    phases = page.evaluate("window.genaiCourse.python.timings.phases")  # type: ignore[attr-defined]
+    result = page.evaluate(  # type: ignore[attr-defined]
+        "(source) => window.genaiCourse.callPython('install_check', source, {})", INSTALL_PROGRAM
+    )
+    assert result["ok"], result
+    return phases, json.loads(result["summary"])
+
+
+def test_the_worker_installs_the_wheels_itself_as_pyodide_would(
+    page: object, server: Server, requests_log: RequestLog
+) -> None:
+    phases, facts = install_facts(page, server)
+    assert "installed" in phases and "installError" not in phases, phases
+    assert facts == {
+        "installer": "pyodide.loadPackage",
+        "source": "pyodide",
+        "course": "0.1.0",
+        # Pyodide counts them as its own, so its loader never installs them a second time
+        "loaded": {"numpy": "default channel", "genai-course": "default channel"},
+        "works": True,
+    }
+    wheels = [url for url in requests_log.urls if url.endswith(".whl")]
+    assert len(wheels) == 2, wheels  # each fetched once
+    assert any(url.endswith("/vendor/fflate/fflate.js") for url in requests_log.urls)
+
+
+@pytest.mark.parametrize("failure", ["unzipper missing", "wheel corrupted once"])
+def test_when_the_worker_cannot_install_a_wheel_pyodide_does(
+    page: object, context: object, server: Server, requests_log: RequestLog, failure: str
+) -> None:
+    if failure == "unzipper missing":
+        context.route(  # type: ignore[attr-defined]
+            "**/vendor/fflate/fflate.js", lambda route: route.fulfill(status=404, body="")
+        )
+        expected = "fflate.js"
+    else:
+        served: list[str] = []
+
+        def corrupt_first(route: object) -> None:
+            served.append(route.request.url)  # type: ignore[attr-defined]
+            if len(served) == 1:  # a truncated download, as a flaky network gives
+                response = route.fetch()  # type: ignore[attr-defined]
+                route.fulfill(response=response, body=response.body()[:1000])  # type: ignore[attr-defined]
+            else:
+                route.continue_()  # type: ignore[attr-defined]
+
+        context.route("**/numpy-*.whl", corrupt_first)  # type: ignore[attr-defined]
+        expected = "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
+    phases, facts = install_facts(page, server)
+    assert "installed" not in phases, phases
+    assert expected in phases["installError"], phases  # the reason is kept for the record
+    assert facts["works"] is True and facts["course"] == "0.1.0"
+    assert facts["loaded"] == {"numpy": "default channel", "genai-course": "default channel"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import re
@@ -208,3 +209,16 @@ def test_cdn_mode_ships_only_the_course_wheel(official: Path, tmp_path: Path) ->
 
 def test_messages_name_the_pinned_version() -> None:
     assert "pyodide@0.27.7" in bundle.HOW_TO_PROVIDE
+
+
+def test_the_page_is_told_each_wheel_with_the_hash_of_the_file_shipped(built_site: Path) -> None:
+    text = (built_site / "assets" / "genai-course" / "config.js").read_text()
+    config = json.loads(text.removeprefix("window.__genaiCourse = ").rstrip().removesuffix(";"))
+    assert [wheel["name"] for wheel in config["wheels"]] == ["numpy", "genai-course"]
+    for wheel in config["wheels"]:
+        shipped = built_site / wheel["url"]
+        digest = base64.b64encode(bytes.fromhex(sha256_of(shipped))).decode()
+        assert wheel["integrity"] == f"sha256-{digest}", wheel
+    unzipper = built_site / config["unzipScript"]
+    assert unzipper.read_text().count("unzipSync") >= 1  # fflate's browser build, served here
+    assert "MIT License" in (unzipper.parent / "LICENSE").read_text()

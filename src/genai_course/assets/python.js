@@ -71,7 +71,9 @@
     const indexURL = /^https?:/.test(config.indexURL) ? config.indexURL : siteURL(config.indexURL);
     const packages = (config.packages || []).map((p) => (p.endsWith(".whl") ? siteURL(p) : p));
     const snapshot = config.snapshot ? siteURL(config.snapshot) : null;
-    worker.postMessage({ type: "init", indexURL, packages, snapshot });
+    const wheels = (config.wheels || []).map((wheel) => ({ ...wheel, url: siteURL(wheel.url) }));
+    const unzipScript = siteURL(config.unzipScript || "vendor/fflate/fflate.js");
+    worker.postMessage({ type: "init", indexURL, packages, snapshot, wheels, unzipScript });
     document.dispatchEvent(new CustomEvent("genai-course:python", { detail: "loading" }));
     return python.ready;
   }

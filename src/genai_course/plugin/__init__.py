@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -27,7 +28,7 @@ from genai_course.plugin.csp import apply_csp
 from genai_course.plugin.data import Course, DataError, load_course
 from genai_course.plugin.embed import DemoError, render_demo_html
 from genai_course.plugin.glossary import link_terms
-from genai_course.plugin.vendor import ensure_katex
+from genai_course.plugin.vendor import ensure_fflate, ensure_katex
 
 __all__ = ["CoursePlugin"]
 
@@ -41,7 +42,7 @@ ASSETS = ("python.js", "runtime.js", "worker.js", "math.js", "pages.js", "course
 class CoursePlugin(BasePlugin[CourseConfig]):
     def __init__(self) -> None:
         self.bundle: Bundle | None = None
-        self.katex: Path | None = None
+        self.vendor: dict[str, Path] = {}
         self.project = Path.cwd()
         self.blocks: dict[str, str] = {}
         self.course: Course | None = None
@@ -72,7 +73,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 py_compile=_flag("GENAI_PY_COMPILE", self.config.py_compile),
                 snapshot=_flag("GENAI_MEMORY_SNAPSHOT", self.config.memory_snapshot),
             )
-            self.katex = ensure_katex(cache)
+            self.vendor = {"katex": ensure_katex(cache), "fflate": ensure_fflate(cache)}
         except BundleError as error:
             raise PluginError(
                 f"genai-course: the Pyodide bundle cannot be built. {error}"
@@ -98,15 +99,16 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        assert self.bundle is not None and self.katex is not None
+        assert self.bundle is not None and self.vendor
         self._files = files
         for name in self.bundle.files:
             path = self.bundle.directory / name
             files.append(File.generated(config, f"pyodide/{name}", abs_src_path=str(path)))
-        for path in sorted(self.katex.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                uri = f"vendor/katex/{path.relative_to(self.katex).as_posix()}"
-                files.append(File.generated(config, uri, abs_src_path=str(path)))
+        for package, folder in self.vendor.items():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    uri = f"vendor/{package}/{path.relative_to(folder).as_posix()}"
+                    files.append(File.generated(config, uri, abs_src_path=str(path)))
         assets = resources.files("genai_course") / "assets"
         for name in ASSETS:
             files.append(
@@ -179,8 +181,28 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             else ["numpy", "genai-course"],
             "runTimeLimit": self.config.run_time_limit,
             "snapshot": f"pyodide/{self.bundle.snapshot}" if self.bundle.snapshot else None,
+            # self-hosted: the worker fetches and unzips these itself, while Python starts
+            "wheels": [] if cdn else self._wheels(["numpy", "genai-course"]),
+            "unzipScript": "vendor/fflate/fflate.js",
         }
         return f"window.__genaiCourse = {json.dumps(runtime)};\n"
+
+    def _wheels(self, names: list[str]) -> list[dict[str, str]]:
+        """Name, URL (from the site root) and Subresource-Integrity hash of each shipped wheel."""
+        assert self.bundle is not None
+        lock = json.loads((self.bundle.directory / "pyodide-lock.json").read_text())
+        wheels = []
+        for name in names:
+            entry = lock["packages"][name]
+            digest = base64.b64encode(bytes.fromhex(entry["sha256"])).decode()
+            wheels.append(
+                {
+                    "name": name,
+                    "url": f"pyodide/{entry['file_name']}",
+                    "integrity": f"sha256-{digest}",
+                }
+            )
+        return wheels
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         """Load the Python client first thing in the <head>; on a page with a demo it starts

@@ -1,49 +1,85 @@
-"""Third-party browser assets served from the site itself (no CDN): KaTeX for the maths."""
+"""Third-party browser assets served from the site itself (no CDN), each from its npm tarball
+pinned by sha256: KaTeX for the maths, fflate to unzip the wheels in the Python worker."""
 
 from __future__ import annotations
 
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from genai_course.plugin.bundle import BundleError, _run, sha256_of
 
-__all__ = ["KATEX_VERSION", "ensure_katex"]
+__all__ = ["FFLATE_VERSION", "KATEX_VERSION", "ensure_fflate", "ensure_katex"]
 
 KATEX_VERSION = "0.16.22"
 # sha256 of the npm tarball katex-0.16.22.tgz (npm tarballs are immutable once published)
 KATEX_TARBALL_SHA256 = "e9e0d167db3175481cbadaff38e8d90b130f6a3ddb451a47e43c577fd511f365"
 KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
 
+FFLATE_VERSION = "0.8.3"
+FFLATE_TARBALL_SHA256 = "38c2cd824402407b43153c782274aec2ea83ea688e4aa0b743c5f2c305857d92"
 
-def ensure_katex(cache: Path) -> Path:
-    """Return a folder with KaTeX's script, stylesheet, auto-render and woff2 fonts."""
-    target = cache / f"katex-{KATEX_VERSION}"
+
+def _ensure_npm_package(
+    cache: Path,
+    name: str,
+    version: str,
+    tarball_sha256: str,
+    purpose: str,
+    select: Callable[[str], str | None],
+) -> Path:
+    """Unpack the files of `name@version` that `select` maps to a path (package-relative name in,
+    path in the result out, None to skip) into a cached folder, and return the folder."""
+    target = cache / f"{name}-{version}"
     if (target / ".complete").is_file():
         return target
     with tempfile.TemporaryDirectory() as tmp:
-        _run(["npm", "pack", f"katex@{KATEX_VERSION}", "--silent"], cwd=Path(tmp))
-        tarball = Path(tmp) / f"katex-{KATEX_VERSION}.tgz"
-        if not tarball.is_file() or sha256_of(tarball) != KATEX_TARBALL_SHA256:
+        _run(["npm", "pack", f"{name}@{version}", "--silent"], cwd=Path(tmp))
+        tarball = Path(tmp) / f"{name}-{version}.tgz"
+        if not tarball.is_file() or sha256_of(tarball) != tarball_sha256:
             raise BundleError(
-                f"katex-{KATEX_VERSION}.tgz from `npm pack` is missing or does not match its "
-                f"pinned sha256 {KATEX_TARBALL_SHA256}; the maths on the pages needs it."
+                f"{name}-{version}.tgz from `npm pack` is missing or does not match its "
+                f"pinned sha256 {tarball_sha256}; {purpose} needs it."
             )
-        staging = Path(tmp) / "katex"
+        staging = Path(tmp) / "unpacked"
         with tarfile.open(tarball) as tar:
             for member in tar.getmembers():
-                name = member.name.removeprefix("package/dist/")
-                wanted = name in KATEX_FILES or (
-                    name.startswith("fonts/") and name.endswith(".woff2")
-                )
-                if member.isfile() and member.name.startswith("package/dist/") and wanted:
+                wanted = select(member.name.removeprefix("package/"))
+                if member.isfile() and wanted:
                     data = tar.extractfile(member)
                     assert data is not None
-                    (staging / name).parent.mkdir(parents=True, exist_ok=True)
-                    (staging / name).write_bytes(data.read())
+                    (staging / wanted).parent.mkdir(parents=True, exist_ok=True)
+                    (staging / wanted).write_bytes(data.read())
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(staging, target)
-    (target / ".complete").write_text(KATEX_VERSION)
+    (target / ".complete").write_text(version)
     return target
+
+
+def _katex_file(name: str) -> str | None:
+    name = name.removeprefix("dist/")
+    wanted = name in KATEX_FILES or (name.startswith("fonts/") and name.endswith(".woff2"))
+    return name if wanted else None
+
+
+def ensure_katex(cache: Path) -> Path:
+    """Return a folder with KaTeX's script, stylesheet, auto-render and woff2 fonts."""
+    return _ensure_npm_package(
+        cache, "katex", KATEX_VERSION, KATEX_TARBALL_SHA256, "the maths on the pages", _katex_file
+    )
+
+
+def ensure_fflate(cache: Path) -> Path:
+    """Return a folder with fflate's browser build (fflate.js, global `fflate`) and its licence."""
+    files = {"umd/index.js": "fflate.js", "LICENSE": "LICENSE"}
+    return _ensure_npm_package(
+        cache,
+        "fflate",
+        FFLATE_VERSION,
+        FFLATE_TARBALL_SHA256,
+        "the Python worker's wheel installer",
+        files.get,
+    )

@@ -54,6 +54,7 @@ PRE_IMPORTS = [
     "fnmatch",
     "functools",
     "hashlib",
+    "heapq",
     "hmac",
     "html",
     "html.entities",

@@ -72,7 +72,7 @@
     const packages = (config.packages || []).map((p) => (p.endsWith(".whl") ? siteURL(p) : p));
     const snapshot = config.snapshot ? siteURL(config.snapshot) : null;
     const wheels = (config.wheels || []).map((wheel) => ({ ...wheel, url: siteURL(wheel.url) }));
-    const unzipScript = siteURL(config.unzipScript || "vendor/fflate/fflate.js");
+    const unzipScript = config.unzipScript ? siteURL(config.unzipScript) : null;
     worker.postMessage({ type: "init", indexURL, packages, snapshot, wheels, unzipScript });
     document.dispatchEvent(new CustomEvent("genai-course:python", { detail: "loading" }));
     return python.ready;

@@ -1,6 +1,6 @@
 // The course's Python: Pyodide with NumPy and genai_course, in a Web Worker, off the page's thread.
-// Messages in:  {type: "init", indexURL, packages, snapshot, wheels, unzipScript}  then  {type: "load", name, source} (warm-up)
-//               and {type: "run", id, name, source, params}
+// Messages in:  {type: "init", indexURL, packages, snapshot, wheels, unzipScript}
+//               then {type: "load", name, source} (warm-up) and {type: "run", id, name, source, params}
 // Messages out: {type: "ready", versions, phases} | {type: "init-error", message}
 //               | {type: "partial", id, result} (zero or more) then {type: "result", id, result}
 "use strict";
@@ -43,7 +43,7 @@ async function startFromSnapshot(indexURL, packages, snapshot) {
 }
 
 // ---- wheels, installed without Pyodide's package loader -------------------------------------
-// loadPackage unpacks a wheel with Python's shutil, which takes about 0.8 s for NumPy in the page;
+// loadPackage unpacks a wheel with Python's shutil, which takes about 0.9 s for NumPy in the page;
 // fflate unzips it in about 0.2 s, and does so while Python is still starting. The result is the
 // same files, dist-info and loaded shared libraries. Any failure falls back to loadPackage.
 

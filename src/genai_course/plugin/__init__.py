@@ -172,17 +172,16 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         """What the page needs to start Python: where Pyodide is, and which packages to load."""
         assert self.bundle is not None
         cdn = self.config.pyodide_source == "cdn"
+        packages = ["numpy", "genai-course"]
         runtime = {
             "pyodideVersion": PYODIDE_VERSION,
             # relative to the site root; the runtime resolves them against its own URL
             "indexURL": self.config.pyodide_cdn_url if cdn else "pyodide/",
-            "packages": ["numpy", "pyodide/" + self.bundle.course_wheel]
-            if cdn
-            else ["numpy", "genai-course"],
+            "packages": ["numpy", "pyodide/" + self.bundle.course_wheel] if cdn else packages,
             "runTimeLimit": self.config.run_time_limit,
             "snapshot": f"pyodide/{self.bundle.snapshot}" if self.bundle.snapshot else None,
             # self-hosted: the worker fetches and unzips these itself, while Python starts
-            "wheels": [] if cdn else self._wheels(["numpy", "genai-course"]),
+            "wheels": [] if cdn else self._wheels(packages),
             "unzipScript": "vendor/fflate/fflate.js",
         }
         return f"window.__genaiCourse = {json.dumps(runtime)};\n"

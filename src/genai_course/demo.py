@@ -233,13 +233,14 @@ def parse_controls(
 _PROGRAMS: dict[str, tuple[str, types.ModuleType]] = {}
 
 
-def load_program(source: str, name: str) -> types.ModuleType:
-    """Execute a demo program's source as a fresh module (cached by name and text)."""
+def load_program(source: str, name: str, filename: str | None = None) -> types.ModuleType:
+    """Execute a demo program's source as a fresh module (cached by name and text); tracebacks
+    call it ``filename`` (by default ``demos/<name>.py``)."""
     key = hashlib.sha256(source.encode()).hexdigest()
     cached = _PROGRAMS.get(name)
     if cached is not None and cached[0] == key:
         return cached[1]
-    filename = f"demos/{name}.py"
+    filename = filename or f"demos/{name}.py"
     module = types.ModuleType(f"demo_{name}")
     module.__file__ = filename
     # tracebacks then show the learner's own lines, not just their numbers

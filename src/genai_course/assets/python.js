@@ -97,7 +97,9 @@
     return startPython();
   }
 
-  async function callPython(name, source, params, onPartial) {
+  // One request to the worker, answered by one result (and, for a demo, partial ones before it);
+  // past the time limit the worker is restarted and the call fails with StopError("timeout").
+  async function send(message, onPartial) {
     await startPython();
     const id = python.nextId++;
     return new Promise((resolve, reject) => {
@@ -105,8 +107,17 @@
         restartPython(new StopError("timeout"));
       }, timeLimit);
       python.calls.set(id, { resolve, reject, timer, onPartial });
-      python.worker.postMessage({ type: "run", id, name, source, params });
+      python.worker.postMessage({ ...message, id });
     });
+  }
+
+  function callPython(name, source, params, onPartial) {
+    return send({ type: "run", name, source, params }, onPartial);
+  }
+
+  // Check a learner's code against an exercise's spec (JSON text), in the same worker.
+  function checkPython(spec, source) {
+    return send({ type: "check", spec, source });
   }
 
   // Run a demo program's imports ahead of its first use; a run queued after it waits for it.
@@ -118,6 +129,14 @@
 
   class StopError extends Error {}
 
-  window.genaiCourse = { python, startPython, restartPython, callPython, preparePython, StopError };
+  window.genaiCourse = {
+    python,
+    startPython,
+    restartPython,
+    callPython,
+    checkPython,
+    preparePython,
+    StopError,
+  };
   if (script.hasAttribute("data-start")) startPython();
 })();

@@ -1,6 +1,7 @@
 // The course's Python: Pyodide with NumPy and genai_course, in a Web Worker, off the page's thread.
 // Messages in:  {type: "init", indexURL, packages, snapshot, wheels, unzipScript}
 //               then {type: "load", name, source} (warm-up) and {type: "run", id, name, source, params}
+//               or {type: "check", id, spec, source} (an exercise)
 // Messages out: {type: "ready", versions, phases} | {type: "init-error", message}
 //               | {type: "partial", id, result} (zero or more) then {type: "result", id, result}
 "use strict";
@@ -8,6 +9,7 @@
 let pyodide = null;
 let runDemo = null;
 let loadProgram = null;
+let checkExercise = null;
 
 // performance.now() at the end of each start-up phase (ms since the worker started)
 const phases = {};
@@ -174,6 +176,16 @@ self.onmessage = async (event) => {
     } catch (error) {
       /* the run will report it, next to the demo */
     }
+  } else if (message.type === "check") {
+    // an exercise: the learner's code against the checks of its spec (genai_course.exercise)
+    let json;
+    try {
+      if (!checkExercise) checkExercise = pyodide.pyimport("genai_course.exercise").check_exercise;
+      json = checkExercise(message.spec, message.source);
+    } catch (error) {
+      json = JSON.stringify({ ok: false, passed: 0, total: 0, output: "", failure: { check: 0, label: "", problem: String(error) } });
+    }
+    self.postMessage({ type: "result", id: message.id, result: JSON.parse(json) });
   } else if (message.type === "run") {
     let json;
     const params = pyodide.toPy(message.params);

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import markdown
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
@@ -27,6 +28,15 @@ from genai_course.plugin.config import CourseConfig
 from genai_course.plugin.csp import apply_csp
 from genai_course.plugin.data import Course, DataError, load_course
 from genai_course.plugin.embed import DemoError, render_demo_html
+from genai_course.plugin.exercises import (
+    Exercise,
+    ExerciseError,
+    exercise_html,
+    exercises_index_markdown,
+    load_exercises,
+    progress_html,
+    verify_exercise,
+)
 from genai_course.plugin.glossary import link_terms
 from genai_course.plugin.vendor import ensure_fflate, ensure_katex
 
@@ -36,7 +46,15 @@ log = get_plugin_logger(__name__)
 
 # A directive is a line of its own: {{ demo("attention") }}
 DIRECTIVE = re.compile(r'^[ \t]*\{\{\s*(\w+)\(\s*(?:"([^"]*)")?\s*\)\s*\}\}[ \t]*$', re.MULTILINE)
-ASSETS = ("python.js", "runtime.js", "worker.js", "math.js", "pages.js", "course.css")
+ASSETS = (
+    "python.js",
+    "runtime.js",
+    "worker.js",
+    "math.js",
+    "pages.js",
+    "exercises.js",
+    "course.css",
+)
 
 
 class CoursePlugin(BasePlugin[CourseConfig]):
@@ -47,6 +65,9 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         self.blocks: dict[str, str] = {}
         self.course: Course | None = None
         self.demo_pages: dict[str, str] = {}  # demo name -> docs path of the page that embeds it
+        self.exercises: dict[str, Exercise] = {}
+        self.exercise_pages: dict[str, str] = {}  # exercise name -> docs path of its page
+        self._markdown: Callable[[str], str] = str
         self.today = dt.date.today()
         self._files: Files | None = None
         self.docs_dir = Path("docs")
@@ -94,9 +115,32 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 "assets/genai-course/math.js",
                 "assets/genai-course/pages.js",
                 "assets/genai-course/runtime.js",
+                "assets/genai-course/exercises.js",
             ]
         )
+        self._load_exercises(config)
         return config
+
+    def _load_exercises(self, config: MkDocsConfig) -> None:
+        """Read every exercise and run it under CPython: a broken one stops the build."""
+        assert self.course is not None
+        folder = self.project / self.config.exercises_dir
+        try:
+            self.exercises = load_exercises(folder, list(self.course.topics))
+            for exercise in self.exercises.values():
+                verify_exercise(exercise)
+        except ExerciseError as error:
+            raise PluginError(f"genai-course: {error}") from None
+        log.info("%d exercises checked: each solution passes", len(self.exercises))
+        renderer = markdown.Markdown(
+            extensions=config.markdown_extensions, extension_configs=config.mdx_configs
+        )
+
+        def render_markdown(text: str) -> str:
+            renderer.reset()
+            return str(renderer.convert(text))
+
+        self._markdown = render_markdown
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         assert self.bundle is not None and self.vendor
@@ -127,6 +171,13 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             name: file.src_uri
             for file in files.documentation_pages()
             for name in re.findall(r'\{\{\s*demo\(\s*"(\w+)"\s*\)\s*\}\}', file.content_string)
+        }
+        self.exercise_pages = {
+            name: file.src_uri
+            for file in files.documentation_pages()
+            for name in re.findall(
+                r'\{\{\s*exercise\(\s*"([\w-]+)"\s*\)\s*\}\}', file.content_string
+            )
         }
         return files
 
@@ -206,7 +257,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         """Load the Python client first thing in the <head>; on a page with a demo it starts
         Python there and then, while the browser is still reading the page and the theme."""
-        has_demo = '<div class="gc-demo"' in output
+        has_demo = '<div class="gc-demo"' in output or '<section class="gc-exercise"' in output
         tags = "".join(
             f'<script src="{get_relative_url(f"assets/genai-course/{name}", page.url)}"'
             f"{' data-start' if has_demo and name == 'python.js' else ''}></script>"
@@ -226,7 +277,8 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         log.info("Content-Security-Policy set on %d pages", count)
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Callable[..., Any]) -> Any:
-        for folder in (self.config.demos_dir, self.config.data_dir, "src/genai_course"):
+        watched = (self.config.demos_dir, self.config.data_dir, self.config.exercises_dir)
+        for folder in (*watched, "src/genai_course"):
             if (self.project / folder).is_dir():
                 server.watch(str(self.project / folder))
         return server
@@ -255,7 +307,8 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             key = f"GCBLOCK{len(self.blocks):05d}X"
             self.blocks[key] = text
             # the paragraph carries the block's id, so MkDocs knows the anchor exists
-            anchor = f"{{: #gc-demo-{argument} }}\n" if name == "demo" else ""
+            ids = {"demo": f"gc-demo-{argument}", "exercise": f"exercise-{argument}"}
+            anchor = f"{{: #{ids[name]} }}\n" if name in ids else ""
             return f"\n{key}\n{anchor}"
 
         return DIRECTIVE.sub(expand, self._data_parts(markdown, page))
@@ -336,11 +389,50 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 render.glossary_markdown(course, page.file.src_uri),
                 False,
             ),
+            "exercise": lambda name, page: (self._exercise(name, page), True),
+            "exercises": lambda _, page: (
+                exercises_index_markdown(
+                    self.exercises,
+                    {t: topic.title for t, topic in course.topics.items()},
+                    self.exercise_pages,
+                    page.file.src_uri,
+                ),
+                False,
+            ),
+            "progress": lambda _, page: (self._progress(page), True),
             "quiz": lambda topic, page: (
                 render.quiz_html([q for q in course.quiz if q.topic == topic], topic or ""),
                 True,
             ),
         }
+
+    def _exercise(self, name: str | None, page: Page) -> str:
+        exercise = self.exercises.get(name or "")
+        if exercise is None:
+            known = ", ".join(sorted(self.exercises)) or "none"
+            raise PluginError(
+                f'{page.file.src_uri}: no exercise {name!r} (exercise("...") names a file in '
+                f"{self.config.exercises_dir}/; known: {known})"
+            )
+        return exercise_html(exercise, self._markdown)
+
+    def _progress(self, page: Page) -> str:
+        assert self.course is not None and self._files is not None
+        files = self._files
+
+        def link(name: str) -> str | None:
+            uri = self.exercise_pages.get(name)
+            target = files.get_file_from_path(uri) if uri else None
+            if target is None:
+                return None
+            return f"{target.url_relative_to(page.file)}#exercise-{name}"
+
+        return progress_html(
+            self.exercises,
+            [(q.id, q.topic, q.question) for q in self.course.quiz],
+            {t: topic.title for t, topic in self.course.topics.items()},
+            link,
+        )
 
     def _demo(self, name: str | None) -> str:
         if not name:

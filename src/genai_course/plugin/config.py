@@ -20,5 +20,6 @@ class CourseConfig(Config):
     cache_dir = opt.Type(str, default=".cache/genai-course")
     demos_dir = opt.Type(str, default="demos")
     data_dir = opt.Type(str, default="data")
+    exercises_dir = opt.Type(str, default="exercises")
     # seconds an edited program may run before the worker is stopped and restarted
     run_time_limit = opt.Type((int, float), default=10)

@@ -15,7 +15,7 @@ from tests.conftest import ROOT, build_site
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    for name in ("docs", "data", "demos"):
+    for name in ("docs", "data", "demos", "exercises"):
         shutil.copytree(ROOT / name, tmp_path / name)
     shutil.copy2(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     return tmp_path
@@ -99,10 +99,36 @@ def test_bad_date_is_refused_with_a_message(
 def test_scaffolded_session_and_update_build_cleanly(project: Path, tmp_path: Path) -> None:
     assert main(["--root", str(project), "new-session", "--title", "Extra session"]) == 0
     assert main(["--root", str(project), "new-update", "--title", "Hello"]) == 0
+    assert main(["--root", str(project), "new-exercise", "my-first", "--topic", "attention"]) == 0
+    page = project / "docs" / "topics" / "attention.md"
+    page.write_text(page.read_text() + '\n{{ exercise("my-first") }}\n')
     cache = str(ROOT / ".cache" / "genai-course")
     result = build_site(tmp_path / "site", project / "mkdocs.yml", GENAI_CACHE_DIR=cache)
     assert result.returncode == 0, result.stderr[-3000:]
     assert list((tmp_path / "site" / "sessions").glob("session-*/index.html"))
+    html = (tmp_path / "site" / "topics" / "attention" / "index.html").read_text()
+    assert 'id="exercise-my-first"' in html
+
+
+def test_new_exercise_scaffolds_one_that_verifies_and_refuses_to_overwrite(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from genai_course.plugin.data import load_topics
+    from genai_course.plugin.exercises import load_exercise, verify_exercise
+
+    args = ["--root", str(project), "new-exercise", "layer-norm", "--topic", "transformer"]
+    assert main(args) == 0
+    path = project / "exercises" / "layer-norm.md"
+    exercise = load_exercise(path, list(load_topics(project / "data" / "topics.yml")))
+    assert exercise.topic == "transformer" and exercise.spec["function"] == "layer_norm"
+    verify_exercise(exercise)  # the template builds as it is
+    before = path.read_text()
+    assert main(args) == 1
+    assert "exists already; not overwriting it" in capsys.readouterr().err
+    assert path.read_text() == before
+    assert main(["--root", str(project), "new-exercise", "x", "--topic", "no-such-topic"]) == 1
+    assert "unknown topic 'no-such-topic'" in capsys.readouterr().err
+    assert not (project / "exercises" / "x.md").exists()
 
 
 def test_tokenizer_corpus_is_current() -> None:

@@ -2,6 +2,7 @@
 
     genai-course new-session --title "Diffusion models" [--date 2026-07-06] [--topics a,b]
     genai-course new-update --title "Week 5: foundation models" [--session 5] [--date 2026-04-20]
+    genai-course new-exercise top-p --topic temperature-and-top-p
 
 Files are only ever created, never overwritten; the schedule entry is appended to
 ``data/schedule.yml`` and checked by loading the whole course data again.
@@ -19,8 +20,9 @@ from pathlib import Path
 import yaml
 
 from genai_course.plugin.data import SESSION_KINDS, Course, DataError, Session, load_course
+from genai_course.plugin.exercises import ExerciseError, load_exercise, scaffold, verify_exercise
 
-__all__ = ["course_text", "main", "new_session", "new_update"]
+__all__ = ["course_text", "main", "new_exercise", "new_session", "new_update"]
 
 CORPUS = Path(__file__).parent / "data" / "course_text.txt"
 
@@ -167,6 +169,18 @@ def course_text(docs: Path) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def new_exercise(root: Path, name: str, topic: str) -> Path:
+    """Write ``exercises/<name>.md`` from a template that already builds; never overwrite."""
+    topics = list(_load(root).topics)
+    try:
+        path = scaffold(root / "exercises", name, topic, topics)
+        # the template must be an exercise the build accepts, so the instructor starts from green
+        verify_exercise(load_exercise(path, topics))
+    except ExerciseError as error:
+        raise CliError(str(error)) from None
+    return path
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -188,12 +202,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     update.add_argument("--title", required=True)
     update.add_argument("--date", type=_date, help="default: today")
     update.add_argument("--session", type=int, help="default: the next session from the date")
+    exercise = commands.add_parser("new-exercise", help="scaffold an exercise in exercises/")
+    exercise.add_argument("name", help="file name without .md, e.g. top-p")
+    exercise.add_argument("--topic", required=True, help="the topic id it belongs to")
     commands.add_parser("corpus", help="rebuild the tokenizer demo's corpus from docs/topics")
     args = parser.parse_args(argv)
     try:
         if args.command == "corpus":
             CORPUS.write_text(course_text(args.root / "docs"), encoding="utf-8")
             path = CORPUS
+        elif args.command == "new-exercise":
+            path = new_exercise(args.root, args.name, args.topic)
         elif args.command == "new-session":
             topics = [t.strip() for t in args.topics.split(",") if t.strip()]
             path = new_session(args.root, args.title, args.date, args.number, args.kind, topics)

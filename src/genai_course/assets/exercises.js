@@ -11,6 +11,14 @@
   const EXERCISE = "genai-course:exercise:";
   const QUIZ = "genai-course:quiz:";
   const FORMAT = "genai-course-progress";
+  const PRE_LABELS = {
+    call: "The check",
+    input: "The input your function received",
+    expected: "The expected result",
+    got: "Your result",
+    traceback: "The error's traceback",
+    output: "What your code printed",
+  };
 
   // ---- storage that never throws (private windows, full quotas) ------------------------------
 
@@ -110,8 +118,14 @@
       result.dataset.state = kind;
       for (const [cls, text] of lines) {
         if (text === undefined || text === null || text === "") continue;
-        const tag = cls.startsWith("pre") ? "pre" : "p";
-        result.append(el(tag, `gc-result-${cls.replace(/^pre-?/, "") || "text"}`, text));
+        const part = cls.replace(/^pre-?/, "") || "text";
+        const node = el(cls.startsWith("pre") ? "pre" : "p", `gc-result-${part}`, text);
+        if (node.tagName === "PRE") {
+          // a long line scrolls sideways: keyboard users must be able to reach and scroll it
+          node.tabIndex = 0;
+          node.setAttribute("aria-label", PRE_LABELS[part] || "Details");
+        }
+        result.append(node);
       }
     }
 

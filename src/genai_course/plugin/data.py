@@ -26,6 +26,7 @@ __all__ = [
     "Resource",
     "Session",
     "Topic",
+    "checked_entry",
     "load_course",
 ]
 
@@ -232,10 +233,17 @@ def _entries(path: Path, data: Any, key: str | None) -> list[Mapping[str, Any]]:
 
 
 def _checked(path: Path, label: str, raw: Mapping[str, Any], schema: type[Config]) -> Config:
+    return checked_entry(path, label, raw, schema, REQUIRED[schema])
+
+
+def checked_entry(
+    path: Path, label: str, raw: Mapping[str, Any], schema: type[Config], required: Iterable[str]
+) -> Config:
+    """One entry of a data file checked against its schema; a DataError says all that is wrong."""
     config = schema()
     config.load_dict(dict(raw))
     failed, warnings = config.validate()
-    missing = [name for name in REQUIRED[schema] if name not in raw]
+    missing = [name for name in required if name not in raw]
     problems = [f"missing field '{name}'" for name in missing]
     problems += [f"field '{name}': {error}" for name, error in failed if name not in missing]
     problems += [f"field '{name}': {message}" for name, message in warnings]

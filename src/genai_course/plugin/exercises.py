@@ -24,6 +24,7 @@ from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 
 from genai_course.exercise import check_exercise
+from genai_course.plugin.data import DataError, checked_entry
 
 __all__ = [
     "Exercise",
@@ -102,16 +103,10 @@ class Exercise:
 
 
 def _validated(path: Path, label: str, raw: Mapping[str, Any], schema: type[Config]) -> Config:
-    config = schema()
-    config.load_dict(dict(raw))
-    failed, warnings = config.validate()
-    missing = [name for name in _REQUIRED[schema] if name not in raw]
-    problems = [f"missing field '{name}'" for name in missing]
-    problems += [f"field '{name}': {error}" for name, error in failed if name not in missing]
-    problems += [f"field '{name}': {message}" for name, message in warnings]
-    if problems:
-        raise ExerciseError(f"{path}: {label}: " + "; ".join(problems))
-    return config
+    try:
+        return checked_entry(path, label, raw, schema, _REQUIRED[schema])
+    except DataError as error:
+        raise ExerciseError(str(error)) from None
 
 
 def _split(path: Path, text: str) -> tuple[dict[str, Any], str]:
@@ -282,9 +277,10 @@ def exercise_html(exercise: Exercise, markdown: Callable[[str], str]) -> str:
     hidden = len(exercise.spec["checks"]) - len(exercise.public_checks)
     hints = "".join(f'<li class="gc-hint" hidden>{markdown(h)}</li>' for h in exercise.hints)
     attempts = exercise.attempts
+    fence = f"```python\n{exercise.solution}```"
     unlock = (
-        f"It appears once you pass, after {attempts} failed check{'s' if attempts != 1 else ''},"
-        " or when you ask for it."
+        f"shown once you pass, after {attempts} failed check{'s' if attempts != 1 else ''}, or "
+        "when you ask for it. Compare it with your own code."
     )
     return (
         f'<section class="gc-exercise" id="exercise-{name}" data-exercise="{name}" '
@@ -316,8 +312,9 @@ def exercise_html(exercise: Exercise, markdown: Callable[[str], str]) -> str:
         f"<p>Not checked yet. Checking runs Python in your browser; nothing is sent anywhere.</p>"
         f"</div>"
         f'<ol class="gc-hints" aria-label="Hints">{hints}</ol>'
-        f'<div class="gc-solution" hidden><p class="gc-solution-note">{escape(unlock)}</p>'
-        f'<pre class="gc-solution-code"><code>{escape(exercise.solution)}</code></pre></div>'
+        f'<div class="gc-solution" hidden><p class="gc-solution-note"><strong>Reference '
+        f"solution</strong>, {escape(unlock)}</p>"
+        f'<div class="gc-solution-code">{markdown(fence)}</div></div>'
         f"</section>"
     )
 

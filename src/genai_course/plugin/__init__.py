@@ -28,6 +28,8 @@ from genai_course.plugin.csp import apply_csp
 from genai_course.plugin.data import Course, DataError, load_course
 from genai_course.plugin.embed import DemoError, render_demo_html
 from genai_course.plugin.glossary import link_terms
+from genai_course.plugin.livereload import allow_live_reload, live_reload_nonce
+from genai_course.plugin.nav import place_in_nav
 from genai_course.plugin.vendor import ensure_fflate, ensure_katex
 
 __all__ = ["CoursePlugin"]
@@ -50,8 +52,15 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         self.today = dt.date.today()
         self._files: Files | None = None
         self.docs_dir = Path("docs")
+        # under `mkdocs serve` the dev server's live-reload script runs with this nonce
+        self.live_reload_nonce: str | None = None
 
     # -- configuration and files ---------------------------------------------------------------
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Defining this keeps one plugin instance across the rebuilds of `mkdocs serve`."""
+        if command == "serve":
+            self.live_reload_nonce = live_reload_nonce()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.project = Path(config.config_file_path).resolve().parent
@@ -79,6 +88,9 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 f"genai-course: the Pyodide bundle cannot be built. {error}"
             ) from None
         self._load_data(config)
+        assert self.course is not None
+        # in the nav config, so MkDocs does not list these pages as left out of the nav
+        place_in_nav(config.nav, self._data_pages())
         log.info(
             "Pyodide %s bundle: %s (%d files, %.1f MB)",
             PYODIDE_VERSION,
@@ -144,11 +156,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Fill the Sessions and Topics sections from the data, so the data is the one source."""
-        assert self.course is not None
-        wanted = {
-            "Sessions": [s.page for s in self.course.sessions if s.page],
-            "Topics": [f"topics/{t}.md" for t in self.course.topics],
-        }
+        wanted = self._data_pages()
         for section in nav.items:
             if isinstance(section, Section) and section.title in wanted:
                 listed = {p.file.src_uri for p in section.children if isinstance(p, Page)}
@@ -167,6 +175,14 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 after.previous_page = before
         nav.pages = pages
         return nav
+
+    def _data_pages(self) -> dict[str, list[str]]:
+        """The pages the data puts into the nav, by the title of their nav section."""
+        assert self.course is not None
+        return {
+            "Sessions": [s.page for s in self.course.sessions if s.page],
+            "Topics": [f"topics/{t}.md" for t in self.course.topics],
+        }
 
     def _runtime_config(self) -> str:
         """What the page needs to start Python: where Pyodide is, and which packages to load."""
@@ -222,10 +238,14 @@ class CoursePlugin(BasePlugin[CourseConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         cdn = self.config.pyodide_source == "cdn"
         origins = [self.config.pyodide_cdn_url.split("/pyodide/")[0]] if cdn else []
-        count = apply_csp(Path(config.site_dir), origins)
+        count = apply_csp(Path(config.site_dir), origins, nonce=self.live_reload_nonce)
         log.info("Content-Security-Policy set on %d pages", count)
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Callable[..., Any]) -> Any:
+        if self.live_reload_nonce is None:  # `mkdocs serve --clean` starts up as a build
+            self.live_reload_nonce = live_reload_nonce()
+            self.on_post_build(config=config)
+        allow_live_reload(server, self.live_reload_nonce)
         for folder in (self.config.demos_dir, self.config.data_dir, "src/genai_course"):
             if (self.project / folder).is_dir():
                 server.watch(str(self.project / folder))
@@ -321,6 +341,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             "demo": lambda name, page: (self._demo(name), True),
             "schedule": lambda _, page: (
                 render.schedule_markdown(course, page.file.src_uri),
+                False,
+            ),
+            "sessions": lambda _, page: (
+                render.sessions_markdown(course, page.file.src_uri),
                 False,
             ),
             "next_session": lambda _, page: (

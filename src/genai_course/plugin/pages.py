@@ -61,7 +61,11 @@ def long_date(date: dt.date | None) -> str:
 
 
 def short_date(date: dt.date | None) -> str:
-    return date.isoformat() if date else NO_DATE
+    return date.isoformat() if date else "—"
+
+
+def table_date(date: dt.date | None) -> str:
+    return f"{date.day} {date:%B %Y}" if date else "—"
 
 
 def _session_link(session: Session, page_uri: str) -> str:
@@ -100,7 +104,7 @@ def sessions_markdown(course: Course, page_uri: str) -> str:
     rows = ["| Date | Session | Kind |", "| --- | --- | --- |"]
     for s in course.sessions:
         link = _session_link(s, page_uri)
-        rows.append(f"| {long_date(s.date)} | {link} | {KIND_LABELS[s.kind]} |")
+        rows.append(f"| {table_date(s.date)} | {link} | {KIND_LABELS[s.kind]} |")
     return "\n".join(rows) + "\n"
 
 

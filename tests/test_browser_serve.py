@@ -35,11 +35,13 @@ class DevServer:
 
 
 def copy_project(destination: Path) -> Path:
-    """The project's pages, data, demos and config in `destination`; the worktree stays as it is."""
-    for folder in ("docs", "data", "demos"):
-        shutil.copytree(ROOT / folder, destination / folder)
+    """The project in `destination`: its pages and config copied (the test edits them), the rest
+    linked (nothing writes there), so the worktree stays as it is."""
+    shutil.copytree(ROOT / "docs", destination / "docs")
     shutil.copy2(ROOT / "mkdocs.yml", destination / "mkdocs.yml")
-    (destination / "src").symlink_to(ROOT / "src")  # for mkdocstrings' `paths: [src]`
+    for entry in ROOT.iterdir():
+        if entry.name not in {"docs", "mkdocs.yml", "site", ".git", ".venv"}:
+            (destination / entry.name).symlink_to(entry)
     # a page the instructor forgot to add to the nav: MkDocs must still say so
     (destination / "docs" / "stray.md").write_text("# A stray page\n", encoding="utf-8")
     return destination

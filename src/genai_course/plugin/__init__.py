@@ -63,6 +63,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             self.live_reload_nonce = live_reload_nonce()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.blocks = {}  # the instance lives on across the rebuilds of `mkdocs serve`
         self.project = Path(config.config_file_path).resolve().parent
         cache = Path(os.environ.get("GENAI_CACHE_DIR") or self.project / self.config.cache_dir)
         release = os.environ.get("GENAI_PYODIDE_DIR") or self.config.pyodide_dir

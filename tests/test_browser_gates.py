@@ -165,6 +165,7 @@ def test_pages_carry_a_content_security_policy(built_site: Path) -> None:
         policy = meta.group(1)
         assert "script-src 'self' 'wasm-unsafe-eval' 'sha256-" in policy
         assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+        assert "'nonce-" not in policy  # only `mkdocs serve` allows its live-reload script
         assert "worker-src 'self'" in policy and "object-src 'none'" in policy
 
 

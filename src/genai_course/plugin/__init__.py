@@ -38,6 +38,8 @@ from genai_course.plugin.exercises import (
     verify_exercise,
 )
 from genai_course.plugin.glossary import link_terms
+from genai_course.plugin.livereload import allow_live_reload, live_reload_nonce
+from genai_course.plugin.nav import place_in_nav
 from genai_course.plugin.vendor import ensure_fflate, ensure_katex
 
 __all__ = ["CoursePlugin"]
@@ -71,10 +73,18 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         self.today = dt.date.today()
         self._files: Files | None = None
         self.docs_dir = Path("docs")
+        # under `mkdocs serve` the dev server's live-reload script runs with this nonce
+        self.live_reload_nonce: str | None = None
 
     # -- configuration and files ---------------------------------------------------------------
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Defining this keeps one plugin instance across the rebuilds of `mkdocs serve`."""
+        if command == "serve":
+            self.live_reload_nonce = live_reload_nonce()
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.blocks = {}  # the instance lives on across the rebuilds of `mkdocs serve`
         self.project = Path(config.config_file_path).resolve().parent
         cache = Path(os.environ.get("GENAI_CACHE_DIR") or self.project / self.config.cache_dir)
         release = os.environ.get("GENAI_PYODIDE_DIR") or self.config.pyodide_dir
@@ -100,6 +110,9 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 f"genai-course: the Pyodide bundle cannot be built. {error}"
             ) from None
         self._load_data(config)
+        assert self.course is not None
+        # in the nav config, so MkDocs does not list these pages as left out of the nav
+        place_in_nav(config.nav, self._data_pages())
         log.info(
             "Pyodide %s bundle: %s (%d files, %.1f MB)",
             PYODIDE_VERSION,
@@ -195,11 +208,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Fill the Sessions and Topics sections from the data, so the data is the one source."""
-        assert self.course is not None
-        wanted = {
-            "Sessions": [s.page for s in self.course.sessions if s.page],
-            "Topics": [f"topics/{t}.md" for t in self.course.topics],
-        }
+        wanted = self._data_pages()
         for section in nav.items:
             if isinstance(section, Section) and section.title in wanted:
                 listed = {p.file.src_uri for p in section.children if isinstance(p, Page)}
@@ -218,6 +227,14 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 after.previous_page = before
         nav.pages = pages
         return nav
+
+    def _data_pages(self) -> dict[str, list[str]]:
+        """The pages the data puts into the nav, by the title of their nav section."""
+        assert self.course is not None
+        return {
+            "Sessions": [s.page for s in self.course.sessions if s.page],
+            "Topics": [f"topics/{t}.md" for t in self.course.topics],
+        }
 
     def _runtime_config(self) -> str:
         """What the page needs to start Python: where Pyodide is, and which packages to load."""
@@ -273,10 +290,14 @@ class CoursePlugin(BasePlugin[CourseConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         cdn = self.config.pyodide_source == "cdn"
         origins = [self.config.pyodide_cdn_url.split("/pyodide/")[0]] if cdn else []
-        count = apply_csp(Path(config.site_dir), origins)
+        count = apply_csp(Path(config.site_dir), origins, nonce=self.live_reload_nonce)
         log.info("Content-Security-Policy set on %d pages", count)
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Callable[..., Any]) -> Any:
+        if self.live_reload_nonce is None:  # `mkdocs serve --clean` starts up as a build
+            self.live_reload_nonce = live_reload_nonce()
+            self.on_post_build(config=config)
+        allow_live_reload(server, self.live_reload_nonce)
         watched = (self.config.demos_dir, self.config.data_dir, self.config.exercises_dir)
         for folder in (*watched, "src/genai_course"):
             if (self.project / folder).is_dir():
@@ -374,6 +395,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             "demo": lambda name, page: (self._demo(name), True),
             "schedule": lambda _, page: (
                 render.schedule_markdown(course, page.file.src_uri),
+                False,
+            ),
+            "sessions": lambda _, page: (
+                render.sessions_markdown(course, page.file.src_uri),
                 False,
             ),
             "next_session": lambda _, page: (

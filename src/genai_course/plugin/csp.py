@@ -4,6 +4,7 @@ Scripts may come only from the site itself, plus the inline scripts the theme wr
 by its sha256; WebAssembly may compile ('wasm-unsafe-eval') and workers may start from the site.
 With instant navigation the policy of the first page opened stays in force for the whole visit,
 so every page carries the same policy: the union of all pages' inline-script hashes.
+Under `mkdocs serve` the policy also allows one nonce, for the dev server's live-reload script.
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ def inline_script_hashes(html: str) -> set[str]:
     return hashes
 
 
-def policy(hashes: Iterable[str], extra_origins: Iterable[str] = ()) -> str:
+def policy(
+    hashes: Iterable[str], extra_origins: Iterable[str] = (), nonce: str | None = None
+) -> str:
     extra = " ".join(sorted(extra_origins))
-    scripts = " ".join(["'self'", "'wasm-unsafe-eval'", *sorted(hashes), extra]).strip()
+    nonces = [f"'nonce-{nonce}'"] if nonce else []
+    scripts = " ".join(["'self'", "'wasm-unsafe-eval'", *sorted(hashes), *nonces, extra]).strip()
     return "; ".join(
         [
             "default-src 'self'",
@@ -56,12 +60,12 @@ def policy(hashes: Iterable[str], extra_origins: Iterable[str] = ()) -> str:
     )
 
 
-def apply_csp(site_dir: Path, extra_origins: Iterable[str] = ()) -> int:
+def apply_csp(site_dir: Path, extra_origins: Iterable[str] = (), nonce: str | None = None) -> int:
     """Put the same CSP <meta> first in the <head> of every built page; return how many."""
     pages = sorted(site_dir.rglob("*.html"))
     texts = {path: path.read_text(encoding="utf-8") for path in pages}
     hashes = set().union(*(inline_script_hashes(t) for t in texts.values())) if texts else set()
-    meta = f'<meta {META_NAME} content="{policy(hashes, extra_origins)}">'
+    meta = f'<meta {META_NAME} content="{policy(hashes, extra_origins, nonce)}">'
     count = 0
     for path, text in texts.items():
         text = re.sub(rf"<meta {META_NAME} content=\"[^\"]*\">", "", text)

@@ -24,6 +24,7 @@ __all__ = [
     "schedule_markdown",
     "session_footer_markdown",
     "session_header_markdown",
+    "sessions_markdown",
     "topic_note_markdown",
 ]
 
@@ -51,12 +52,20 @@ def rel(page_uri: str, target_uri: str) -> str:
     return posixpath.relpath(target_uri, posixpath.dirname(page_uri) or ".")
 
 
+# a session without a date is one whose notes the instructor has not published yet
+NO_DATE = "not published yet"
+
+
 def long_date(date: dt.date | None) -> str:
-    return f"{date:%A}, {date.day} {date:%B %Y}" if date else "date to be announced"
+    return f"{date:%A}, {date.day} {date:%B %Y}" if date else NO_DATE
 
 
 def short_date(date: dt.date | None) -> str:
-    return date.isoformat() if date else "TBA"
+    return date.isoformat() if date else "—"
+
+
+def table_date(date: dt.date | None) -> str:
+    return f"{date.day} {date:%B %Y}" if date else "—"
 
 
 def _session_link(session: Session, page_uri: str) -> str:
@@ -88,6 +97,15 @@ def schedule_markdown(course: Course, page_uri: str) -> str:
         + "this link to your calendar app as a subscription, and changes to the schedule reach "
         + "you on their own. Dates without a time are all-day entries.\n"
     )
+
+
+def sessions_markdown(course: Course, page_uri: str) -> str:
+    """The sessions overview: each session's date, title (linked to its page) and kind."""
+    rows = ["| Date | Session | Kind |", "| --- | --- | --- |"]
+    for s in course.sessions:
+        link = _session_link(s, page_uri)
+        rows.append(f"| {table_date(s.date)} | {link} | {KIND_LABELS[s.kind]} |")
+    return "\n".join(rows) + "\n"
 
 
 def session_header_markdown(course: Course, session: Session, page_uri: str) -> str:

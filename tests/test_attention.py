@@ -154,3 +154,46 @@ def test_multi_head_matches_per_head_loop() -> None:
 def test_bad_input_is_explained(call, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def reference_split_heads(x: np.ndarray, num_heads: int) -> np.ndarray:
+    """Head h takes columns h·d_k … (h+1)·d_k − 1 of every row, copied one number at a time."""
+    n, d_model = x.shape
+    d_k = d_model // num_heads
+    out = np.zeros((num_heads, n, d_k))
+    for h in range(num_heads):
+        for i in range(n):
+            for c in range(d_k):
+                out[h, i, c] = x[i, h * d_k + c]
+    return out
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.integers(1, 5), st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**31))
+def test_split_heads_matches_loop_reference(n: int, num_heads: int, d_k: int, seed: int) -> None:
+    x = np.random.default_rng(seed).normal(size=(n, num_heads * d_k))
+    heads = attention.split_heads(x, num_heads)
+    assert heads.shape == (num_heads, n, d_k)
+    np.testing.assert_array_equal(heads, reference_split_heads(x, num_heads))
+
+
+def test_split_heads_worked_example() -> None:
+    # 3 tokens, d_model = 4, 2 heads: head 0 gets columns 0–1, head 1 columns 2–3
+    heads = attention.split_heads(np.arange(12.0).reshape(3, 4), 2)
+    np.testing.assert_array_equal(heads[0], [[0, 1], [4, 5], [8, 9]])
+    np.testing.assert_array_equal(heads[1], [[2, 3], [6, 7], [10, 11]])
+
+
+@pytest.mark.parametrize(
+    ("x", "num_heads", "message"),
+    [
+        (np.ones(6), 2, r"x must be \[n, d_model\], got shape \(6,\)"),
+        (np.ones((3, 6)), 4, "num_heads=4 must divide d_model=6"),
+        (np.ones((3, 6)), 0, "num_heads must be a positive whole number, got 0"),
+        (np.ones((3, 6)), 2.0, "num_heads must be a positive whole number, got 2.0"),
+        (np.ones((3, 6)), True, "num_heads must be a positive whole number, got True"),
+    ],
+)
+def test_split_heads_bad_input(x: np.ndarray, num_heads: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        attention.split_heads(x, num_heads)

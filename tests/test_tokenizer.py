@@ -380,3 +380,33 @@ def test_first_merges_of_the_course_text() -> None:
     assert bpe.first_merges(full, 10_000) == full  # more than it learned: all of them
     with pytest.raises(ValueError, match="num_merges must be a whole number >= 0, got -1"):
         bpe.first_merges(full, -1)
+
+
+# --- one merge step, public -----------------------------------------------------------------------
+
+
+@settings(deadline=None, max_examples=80)
+@given(
+    st.lists(st.integers(0, 3), max_size=30),
+    st.tuples(st.integers(0, 3), st.integers(0, 3)),
+)
+def test_merge_pair_matches_the_reference_merge(ids: list[int], pair: tuple[int, int]) -> None:
+    assert bpe.merge_pair(ids, pair, 256) == reference_merge(ids, pair, 256)
+
+
+def test_merge_pair_left_to_right_without_overlap() -> None:
+    assert bpe.merge_pair(list(b"banana"), (97, 110), 256) == [98, 256, 256, 97]
+    assert bpe.merge_pair([5, 5, 5], (5, 5), 256) == [256, 5]
+    assert bpe.merge_pair([5, 5, 5, 5], (5, 5), 256) == [256, 256]
+    assert bpe.merge_pair([], (1, 2), 256) == []
+    assert bpe.merge_pair([1, 2], (2, 1), 256) == [1, 2]
+    assert bpe.merge_pair(np.array([1, 2, 3]), (np.int64(1), 2), 300) == [300, 3]
+
+
+def test_merge_pair_bad_input() -> None:
+    with pytest.raises(ValueError, match=r"pair must be two token ids \(a, b\), got \(1, 2, 3\)"):
+        bpe.merge_pair([1, 2], (1, 2, 3), 256)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="ids must hold whole-number token ids"):
+        bpe.merge_pair([1.0, 2.0], (1, 2), 256)  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="new_id must hold whole-number token ids"):
+        bpe.merge_pair([1, 2], (1, 2), True)

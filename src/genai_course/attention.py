@@ -16,6 +16,7 @@ __all__ = [
     "multi_head_attention",
     "scaled_dot_product_attention",
     "softmax",
+    "split_heads",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -133,6 +134,28 @@ def scaled_dot_product_attention(
     return steps["output"], steps["weights"]
 
 
+def _check_heads(num_heads: int, d_model: int) -> None:
+    if isinstance(num_heads, bool) or not isinstance(num_heads, int | np.integer) or num_heads < 1:
+        raise ValueError(f"num_heads must be a positive whole number, got {num_heads!r}")
+    if d_model % num_heads:
+        raise ValueError(f"num_heads={num_heads} must divide d_model={d_model}")
+
+
+def split_heads(x: npt.ArrayLike, num_heads: int) -> FloatArray:
+    """Give each head its own d_k = d_model / num_heads columns: head h gets h·d_k … (h+1)·d_k − 1.
+
+    # [n, d_model] -> [num_heads, n, d_k]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"x must be [n, d_model], got shape {x.shape}")
+    n, d_model = x.shape
+    _check_heads(num_heads, d_model)
+    # [n, d_model] -> [n, num_heads, d_k] -> [num_heads, n, d_k]
+    heads: FloatArray = x.reshape(n, num_heads, d_model // num_heads).transpose(1, 0, 2)
+    return heads
+
+
 def multi_head_attention(
     x: npt.ArrayLike,
     w_q: npt.ArrayLike,
@@ -157,18 +180,9 @@ def multi_head_attention(
             raise ValueError(
                 f"{name} must be [d_model, d_model] = [{d_model}, {d_model}], got {w.shape}"
             )
-    if not isinstance(num_heads, int | np.integer) or num_heads < 1:
-        raise ValueError(f"num_heads must be a positive whole number, got {num_heads!r}")
-    if d_model % num_heads:
-        raise ValueError(f"num_heads={num_heads} must divide d_model={d_model}")
-    d_k = d_model // num_heads
+    _check_heads(num_heads, d_model)
     wq, wk, wv, wo = weights_in
-
-    def split_heads(a: FloatArray) -> FloatArray:
-        # [n, d_model] -> [num_heads, n, d_k]
-        return a.reshape(n, num_heads, d_k).transpose(1, 0, 2)
-
-    q, k, v = split_heads(x @ wq), split_heads(x @ wk), split_heads(x @ wv)
+    q, k, v = (split_heads(x @ w, num_heads) for w in (wq, wk, wv))
     heads, weights = scaled_dot_product_attention(q, k, v, causal=causal)
     # [num_heads, n, d_k] -> [n, d_model]
     concat = heads.transpose(1, 0, 2).reshape(n, d_model)

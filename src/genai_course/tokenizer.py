@@ -25,6 +25,7 @@ __all__ = [
     "decode",
     "encode",
     "first_merges",
+    "merge_pair",
     "pretokenize",
     "text_stats",
     "tokens",
@@ -84,6 +85,18 @@ def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
             merged.append(ids[i])
             i += 1
     return merged
+
+
+def merge_pair(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
+    """One merge step: every occurrence of ``pair`` in ``ids``, left to right and never
+    overlapping, becomes ``new_id``; ``[a, a, a]`` with the pair ``(a, a)`` gives ``[new, a]``."""
+    ids = list(ids)
+    if len(pair) != 2:
+        raise ValueError(f"pair must be two token ids (a, b), got {pair!r}")
+    for name, values in (("ids", ids), ("pair", list(pair)), ("new_id", [new_id])):
+        if any(isinstance(i, bool) or not hasattr(i, "__index__") for i in values):
+            raise ValueError(f"{name} must hold whole-number token ids, got {values!r}")
+    return _merge(ids, (pair[0], pair[1]), new_id)
 
 
 def train_bpe(text: str, num_merges: int) -> BPETokenizer:

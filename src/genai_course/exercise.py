@@ -27,6 +27,7 @@ import inspect
 import json
 import re
 import traceback
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -313,7 +314,13 @@ def _known_mistake(
 ) -> dict[str, str] | None:
     for mistake in spec.get("mistakes", []):
         try:
-            with contextlib.redirect_stdout(_BoundedWriter()):
+            # a mistake's own prints and warnings are not the learner's output
+            with (
+                contextlib.redirect_stdout(_BoundedWriter()),
+                contextlib.redirect_stderr(_BoundedWriter()),
+                warnings.catch_warnings(),
+            ):
+                warnings.simplefilter("ignore")
                 theirs = _outcome(spec, check, _learner_function(spec, mistake["code"], "mistake"))
         except Exception:  # a mistake that does not even load matches nothing
             continue

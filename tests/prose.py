@@ -79,8 +79,9 @@ def data_prose(value: object) -> Iterator[str]:
 
 
 def site_prose() -> Iterator[tuple[str, str]]:
-    """(file, block) for every page in docs/ and every data file in data/."""
-    for path in sorted((ROOT / "docs").rglob("*.md")):
+    """(file, block) for every page in docs/, every exercise and every data file in data/."""
+    pages = [*sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "exercises").glob("*.md"))]
+    for path in pages:
         for block in markdown_prose(path.read_text(encoding="utf-8")):
             yield path.relative_to(ROOT).as_posix(), block
     for path in sorted((ROOT / "data").glob("*.yml")):

@@ -26,6 +26,7 @@ from genai_course.plugin.calendar import schedule_ics
 from genai_course.plugin.config import CourseConfig
 from genai_course.plugin.csp import apply_csp
 from genai_course.plugin.data import Course, DataError, load_course
+from genai_course.plugin.editor import add_editor
 from genai_course.plugin.embed import DemoError, render_demo_html
 from genai_course.plugin.glossary import link_terms
 from genai_course.plugin.vendor import ensure_fflate, ensure_katex
@@ -96,6 +97,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 "assets/genai-course/runtime.js",
             ]
         )
+        if _flag("GENAI_CODE_EDITOR", self.config.code_editor):
+            editor = add_editor(config, cache)
+            if editor is not None:
+                self.vendor["codemirror"] = editor
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:

@@ -20,5 +20,7 @@ class CourseConfig(Config):
     cache_dir = opt.Type(str, default=".cache/genai-course")
     demos_dir = opt.Type(str, default="demos")
     data_dir = opt.Type(str, default="data")
+    # edit code in CodeMirror 6 (bundled from npm at build time); off: the plain text box
+    code_editor = opt.Type(bool, default=True)
     # seconds an edited program may run before the worker is stopped and restarted
     run_time_limit = opt.Type((int, float), default=10)

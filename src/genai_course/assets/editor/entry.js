@@ -97,7 +97,7 @@ const theme = EditorView.theme({
 // ---- light and dark: the colours are variables; CodeMirror's own base theme follows the flag ----
 
 const schemeCompartment = new Compartment();
-const live = new Set();
+const live = new Map(); // view -> its handle
 
 function isDark() {
   return document.body.getAttribute("data-md-color-scheme") === "slate";
@@ -108,11 +108,7 @@ function watchScheme() {
   if (observer) return;
   observer = new MutationObserver(() => {
     const dark = isDark();
-    for (const view of live) {
-      if (!view.dom.isConnected) {
-        live.delete(view);
-        continue;
-      }
+    for (const view of live.keys()) {
       view.dispatch({ effects: schemeCompartment.reconfigure(EditorView.darkTheme.of(dark)) });
     }
   });
@@ -134,8 +130,15 @@ function labelOf(textarea) {
   );
 }
 
+// Material's instant navigation replaces the page without telling anyone: the editors of the
+// page that went are destroyed when the next one attaches, so their listeners go with them
+function forgetDetached() {
+  for (const [view, handle] of live) if (!view.dom.isConnected) handle.destroy();
+}
+
 function attach(textarea, options = {}) {
   if (attached.has(textarea)) return attached.get(textarea);
+  forgetDetached();
   const onRun = options.onRun || (() => {});
   const label = options.label || labelOf(textarea);
 
@@ -202,7 +205,6 @@ function attach(textarea, options = {}) {
   textarea.after(view.dom, note);
   const shownAs = textarea.style.display;
   textarea.style.display = "none";
-  live.add(view);
   watchScheme();
 
   // an editor made inside a closed <details> has nothing to measure until it opens
@@ -235,6 +237,7 @@ function attach(textarea, options = {}) {
     },
   };
   attached.set(textarea, handle);
+  live.set(view, handle);
   return handle;
 }
 

@@ -250,8 +250,10 @@ def test_typing_in_the_editor_indents_highlights_and_ctrl_enter_runs_it(
 def test_tab_indents_and_escape_then_tab_leaves_the_editor(page: object, server: Server) -> None:
     demo = open_editor(page, server)
     content = demo.locator(".cm-content")  # type: ignore[attr-defined]
-    # labelled for screen readers, and the way out is written next to it
-    assert content.get_attribute("aria-label") == "Python source of the numpy_check demo"
+    # labelled for screen readers (the hidden textarea is out of the accessibility tree), and the
+    # way out is written next to it
+    label = "Python source of the numpy_check demo"
+    expect(demo.get_by_role("textbox", name=label)).to_have_class(re.compile("cm-content"))  # type: ignore[attr-defined]
     note = demo.locator(".gc-editor-note")  # type: ignore[attr-defined]
     expect(note).to_have_text(NOTE)
     expect(note).to_be_visible()

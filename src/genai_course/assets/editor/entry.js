@@ -131,9 +131,14 @@ function labelOf(textarea) {
 }
 
 // Material's instant navigation replaces the page without telling anyone: the editors of the
-// page that went are destroyed when the next one attaches, so their listeners go with them
+// page that went are destroyed when the next one attaches, so their listeners go with them.
+// Only editors once seen in the document: one attached in a fragment not yet inserted stays.
+const seen = new WeakSet();
 function forgetDetached() {
-  for (const [view, handle] of live) if (!view.dom.isConnected) handle.destroy();
+  for (const [view, handle] of live) {
+    if (view.dom.isConnected) seen.add(view);
+    else if (seen.has(view)) handle.destroy();
+  }
 }
 
 function attach(textarea, options = {}) {
@@ -238,6 +243,7 @@ function attach(textarea, options = {}) {
   };
   attached.set(textarea, handle);
   live.set(view, handle);
+  if (view.dom.isConnected) seen.add(view);
   return handle;
 }
 

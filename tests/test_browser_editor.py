@@ -231,14 +231,16 @@ def test_typing_in_the_editor_indents_highlights_and_ctrl_enter_runs_it(
     editor_line(demo, "p = attention.softmax(x)").click()  # type: ignore[attr-defined]
     page.keyboard.press("End")  # type: ignore[attr-defined]
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    page.keyboard.type('print("typed:", p.round(2))')  # type: ignore[attr-defined]
-    typed = '    p = attention.softmax(x)\n    print("typed:", p.round(2))\n'
+    # "s", "/", "n", "p", "." and "," are also the theme's shortcut keys: here they are text
+    page.keyboard.type('print("sums/typed:", p.round(2))')  # type: ignore[attr-defined]
+    typed = '    p = attention.softmax(x)\n    print("sums/typed:", p.round(2))\n'
     code = demo.locator(".gc-code")  # type: ignore[attr-defined]
     expect(code).to_have_value(re.compile(re.escape(typed)))
+    assert page.url.endswith("/try-it/") and not page.locator("#__search").is_checked()  # type: ignore[attr-defined]
     # the cursor is after the closing bracket: it and its opening bracket are marked
     expect(editor.locator(".cm-matchingBracket")).to_have_count(2)
     page.keyboard.press("Control+Enter")  # type: ignore[attr-defined]
-    demo.locator(".gc-output", has_text="typed: [0.09 0.24 0.67]").wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    demo.locator(".gc-output", has_text="sums/typed: [0.09 0.24 0.67]").wait_for(timeout=30_000)  # type: ignore[attr-defined]
     # undo takes the typed line away, redo brings it back
     page.wait_for_timeout(600)  # type: ignore[attr-defined]  # a pause ends the undo group
     page.keyboard.press("Control+z")  # type: ignore[attr-defined]

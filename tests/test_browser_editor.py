@@ -1,12 +1,20 @@
-"""Editing and running a demo's code, as a learner would, including the ways it can go wrong."""
+"""Editing and running a demo's code, as a learner would, including the ways it can go wrong.
+
+The code is edited in CodeMirror (vendor/codemirror/editor.js), typed into with the keyboard; the
+hidden textarea under it holds the text the page runs, so the tests read what runs from there.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.conftest import Server
+from genai_course.plugin.editor import EDITOR_PROJECT
+from tests.conftest import RequestLog, Server, open_context
 from tests.test_browser_foundation import go_to_try_it
 from tests.test_browser_gates import site_pages
 
@@ -14,21 +22,48 @@ pytestmark = pytest.mark.browser
 
 DEMO = "#gc-demo-numpy_check"
 ORIGINAL_LINE = "    p = attention.softmax(x)\n"
+NOTE = "Tab indents; press Esc then Tab to leave the editor."
+
+
+def wait_for_python(page: object) -> None:
+    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
 
 
 def open_editor(page: object, server: Server) -> object:
     page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
+    wait_for_python(page)
     demo = page.locator(DEMO)  # type: ignore[attr-defined]
     demo.locator(".gc-editor summary").click()
+    demo.locator(".cm-editor").wait_for()
     return demo
 
 
+def replace_all(demo: object, text: str) -> None:
+    """Select everything in the editor and put `text` in its place, as a paste would."""
+    demo.locator(".cm-content").focus()  # type: ignore[attr-defined]
+    keyboard = demo.page.keyboard  # type: ignore[attr-defined]
+    keyboard.press("Control+a")
+    keyboard.insert_text(text)
+    expect(demo.locator(".gc-code")).to_have_value(text)  # type: ignore[attr-defined]
+
+
 def edit(demo: object, replacement: str) -> None:
-    code = demo.locator(".gc-code")  # type: ignore[attr-defined]
-    source = code.input_value()
+    source = demo.locator(".gc-code").input_value()  # type: ignore[attr-defined]
     assert ORIGINAL_LINE in source
-    code.fill(source.replace(ORIGINAL_LINE, replacement))
+    replace_all(demo, source.replace(ORIGINAL_LINE, replacement))
+
+
+def editor_line(demo: object, text: str) -> object:
+    """The editor's line holding `text`, scrolled to with the mouse wheel (CodeMirror draws only
+    the lines near the screen)."""
+    line = demo.locator(".cm-line", has_text=text)  # type: ignore[attr-defined]
+    demo.locator(".cm-scroller").hover()  # type: ignore[attr-defined]
+    for _ in range(50):
+        if line.count():
+            break
+        demo.page.mouse.wheel(0, 200)  # type: ignore[attr-defined]
+        demo.page.wait_for_timeout(50)  # type: ignore[attr-defined]
+    return line
 
 
 def run(demo: object) -> None:
@@ -113,16 +148,27 @@ def test_edited_code_survives_navigation_and_reload_until_reset(
     page: object, server: Server
 ) -> None:
     demo = open_editor(page, server)
-    edit(demo, ORIGINAL_LINE + "    # my own note\n")
+    editor_line(demo, "p = attention.softmax(x)").click()  # type: ignore[attr-defined]
+    page.keyboard.press("End")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.keyboard.type("# my own note")  # type: ignore[attr-defined]
+    expect(demo.locator(".gc-code")).to_have_value(re.compile("# my own note"))  # type: ignore[attr-defined]
     page.reload()  # type: ignore[attr-defined]
-    code = page.locator(f"{DEMO} .gc-code")  # type: ignore[attr-defined]
-    assert "# my own note" in code.input_value()
+    demo.locator(".gc-editor summary").click()  # type: ignore[attr-defined]
+    # the editor shows the saved code, and it is what runs
+    expect(editor_line(demo, "# my own note")).to_have_count(1)
+    saved = demo.locator(".gc-code").input_value()  # type: ignore[attr-defined]
+    assert "    p = attention.softmax(x)\n    # my own note\n" in saved
     page.locator(".md-tabs").get_by_role("link", name="Home").click()  # type: ignore[attr-defined]
     go_to_try_it(page)
     page.wait_for_url("**/try-it/")  # type: ignore[attr-defined]
     assert "# my own note" in page.locator(f"{DEMO} .gc-code").input_value()  # type: ignore[attr-defined]
     page.locator(f"{DEMO} .gc-editor summary").click()  # type: ignore[attr-defined]
+    expect(editor_line(demo, "# my own note")).to_have_count(1)
     page.locator(DEMO).get_by_role("button", name="Reset code").click()  # type: ignore[attr-defined]
+    # Reset puts the original back in the editor too, and the next visit has it
+    expect(demo.locator(".gc-code")).not_to_have_value(re.compile("# my own note"))  # type: ignore[attr-defined]
+    expect(demo.locator(".cm-content")).not_to_contain_text("# my own note")  # type: ignore[attr-defined]
     page.reload()  # type: ignore[attr-defined]
     assert "# my own note" not in page.locator(f"{DEMO} .gc-code").input_value()  # type: ignore[attr-defined]
 
@@ -147,8 +193,9 @@ def test_typed_text_is_never_run_as_html(page: object, server: Server, built_sit
         # edited code that prints the payload, too
         for editor in page.locator(".gc-demo").all():  # type: ignore[attr-defined]
             editor.locator(".gc-editor summary").click()
-            code = editor.locator(".gc-code")
-            code.fill(code.input_value() + f"\nprint({PAYLOAD!r})\n")
+            replace_all(
+                editor, editor.locator(".gc-code").input_value() + f"\nprint({PAYLOAD!r})\n"
+            )
             editor.get_by_role("button", name="Run").click()
             output = editor.locator(".gc-output")
             try:
@@ -163,3 +210,174 @@ def test_typed_text_is_never_run_as_html(page: object, server: Server, built_sit
         assert page.locator("img[src=x]").count() == 0  # type: ignore[attr-defined]
     assert tried >= 2
     assert dialogs == []
+
+
+# ---- the code editor itself (CodeMirror) -----------------------------------------------------
+
+
+def test_typing_in_the_editor_indents_highlights_and_ctrl_enter_runs_it(
+    page: object, server: Server
+) -> None:
+    demo = open_editor(page, server)
+    editor = demo.locator(".cm-editor")  # type: ignore[attr-defined]
+    # line numbers, Python highlighting: a keyword is coloured unlike the plain text
+    assert editor.locator(".cm-lineNumbers .cm-gutterElement", has_text=re.compile(r"^1$")).count()
+    keyword = editor_line(demo, "import numpy as np").locator(
+        "span", has_text=re.compile("^import$")
+    )  # type: ignore[attr-defined]
+    plain = editor.locator(".cm-content").evaluate("e => getComputedStyle(e).color")
+    assert keyword.first.evaluate("e => getComputedStyle(e).color") != plain
+    # type a new line after the softmax: Enter keeps the body's indentation, brackets pair up
+    editor_line(demo, "p = attention.softmax(x)").click()  # type: ignore[attr-defined]
+    page.keyboard.press("End")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    # "s", "/", "n", "p", "." and "," are also the theme's shortcut keys: here they are text
+    page.keyboard.type('print("sums/typed:", p.round(2))')  # type: ignore[attr-defined]
+    typed = '    p = attention.softmax(x)\n    print("sums/typed:", p.round(2))\n'
+    code = demo.locator(".gc-code")  # type: ignore[attr-defined]
+    expect(code).to_have_value(re.compile(re.escape(typed)))
+    assert page.url.endswith("/try-it/") and not page.locator("#__search").is_checked()  # type: ignore[attr-defined]
+    # the cursor is after the closing bracket: it and its opening bracket are marked
+    expect(editor.locator(".cm-matchingBracket")).to_have_count(2)
+    page.keyboard.press("Control+Enter")  # type: ignore[attr-defined]
+    demo.locator(".gc-output", has_text="sums/typed: [0.09 0.24 0.67]").wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    # undo takes the typed line away, redo brings it back
+    page.wait_for_timeout(600)  # type: ignore[attr-defined]  # a pause ends the undo group
+    page.keyboard.press("Control+z")  # type: ignore[attr-defined]
+    expect(code).not_to_have_value(re.compile("typed:"))
+    page.keyboard.press("Control+Shift+z")  # type: ignore[attr-defined]
+    expect(code).to_have_value(re.compile(re.escape(typed)))
+
+
+def test_tab_indents_and_escape_then_tab_leaves_the_editor(page: object, server: Server) -> None:
+    demo = open_editor(page, server)
+    content = demo.locator(".cm-content")  # type: ignore[attr-defined]
+    # labelled for screen readers (the hidden textarea is out of the accessibility tree), and the
+    # way out is written next to it
+    label = "Python source of the numpy_check demo"
+    expect(demo.get_by_role("textbox", name=label)).to_have_class(re.compile("cm-content"))  # type: ignore[attr-defined]
+    note = demo.locator(".gc-editor-note")  # type: ignore[attr-defined]
+    expect(note).to_have_text(NOTE)
+    expect(note).to_be_visible()
+    assert content.get_attribute("aria-describedby") == note.get_attribute("id")
+    editor_line(demo, "p = attention.softmax(x)").click()  # type: ignore[attr-defined]
+    page.keyboard.press("Home")  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")  # type: ignore[attr-defined]
+    code = demo.locator(".gc-code")  # type: ignore[attr-defined]
+    expect(code).to_have_value(re.compile(r"\n        p = attention\.softmax\(x\)\n"))
+    expect(content).to_be_focused()  # Tab indented; it did not move the focus
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")  # type: ignore[attr-defined]
+    expect(demo.get_by_role("button", name="Run")).to_be_focused()  # type: ignore[attr-defined]
+    page.keyboard.press("Shift+Tab")  # type: ignore[attr-defined]
+    expect(content).to_be_focused()  # and back in with the keyboard
+
+
+def _scheme_colours(demo: object) -> tuple[str, str]:
+    editor = demo.locator(".cm-editor")  # type: ignore[attr-defined]
+    keyword = editor.locator("span", has_text=re.compile("^import$")).first
+    return (
+        editor.evaluate("e => getComputedStyle(e).backgroundColor"),
+        keyword.evaluate("e => getComputedStyle(e).color"),
+    )
+
+
+def test_the_editor_follows_the_dark_mode_switch_at_once(page: object, server: Server) -> None:
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    demo = page.locator(DEMO)  # type: ignore[attr-defined]
+    demo.locator(".gc-editor summary").click()
+    light = _scheme_colours(demo)
+    # the theme's switch: system -> light -> dark
+    page.locator("label[title='Switch to light mode']").click()  # type: ignore[attr-defined]
+    page.locator("label[title='Switch to dark mode']").click()  # type: ignore[attr-defined]
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"  # type: ignore[attr-defined]
+    dark = _scheme_colours(demo)
+    assert dark[0] != light[0] and dark[1] != light[1], (light, dark)
+    page.locator("label[title='Switch to system preference']").click()  # type: ignore[attr-defined]
+    assert _scheme_colours(demo) == light
+
+
+def test_the_editor_fits_a_phone_and_scrolls_inside(browser: object, server: Server) -> None:
+    log = RequestLog()
+    context = open_context(
+        browser, log, viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()  # type: ignore[attr-defined]
+    page.goto(server.url + "try-it/")
+    demo = page.locator(DEMO)
+    demo.locator(".gc-editor summary").click()
+    scroller = demo.locator(".cm-scroller")
+    scroller.wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    box = demo.locator(".cm-editor").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    # the long lines scroll inside the editor
+    assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")
+    expect(demo.locator(".gc-editor-note")).to_be_visible()
+    context.close()  # type: ignore[attr-defined]
+    assert not log.outside
+
+
+def test_without_the_editor_bundle_the_text_box_still_runs_the_code(
+    page: object, server: Server
+) -> None:
+    # as on a site built without Node.js, or a host that lost the file
+    page.route("**/vendor/codemirror/editor.js", lambda route: route.abort())  # type: ignore[attr-defined]
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    wait_for_python(page)
+    demo = page.locator(DEMO)  # type: ignore[attr-defined]
+    demo.locator(".gc-editor summary").click()
+    assert page.evaluate("typeof window.genaiCourseEditor") == "undefined"  # type: ignore[attr-defined]
+    assert demo.locator(".cm-editor").count() == 0
+    code = demo.get_by_label("Python source of the numpy_check demo")
+    expect(code).to_be_visible()
+    source = code.input_value()
+    code.fill(
+        source.replace(ORIGINAL_LINE, ORIGINAL_LINE + '    print("plain box:", p.round(2))\n')
+    )
+    code.press("Control+Enter")
+    demo.locator(".gc-output", has_text="plain box: [0.09 0.24 0.67]").wait_for(timeout=30_000)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violation_with_the_editor_open(
+    browser: object, server: Server, scheme: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    log = RequestLog()
+    context = open_context(browser, log, color_scheme=scheme)
+    page = context.new_page()  # type: ignore[attr-defined]
+    serious = []
+    # the tokenizer's program starts with comments: every kind of highlighted text is checked
+    for path in ("try-it/", "topics/tokens-and-context/"):
+        page.goto(server.url + path)
+        for summary in page.locator(".gc-editor summary").all():
+            summary.click()
+        page.locator(".cm-content").first.focus()
+        expect(page.locator(".cm-editor.cm-focused")).to_have_count(1)
+        response = Axe().run(page, options={"resultTypes": ["violations"]}).response
+        serious += [
+            f"/{path}: {v['id']} ({v['impact']}) {[n['target'] for n in v['nodes'][:3]]}"
+            for v in response["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+    context.close()  # type: ignore[attr-defined]
+    assert not serious, "\n".join(serious)
+    assert not log.outside
+
+
+def test_the_site_serves_the_editor_with_its_licences(built_site: Path) -> None:
+    lock = json.loads((EDITOR_PROJECT / "package-lock.json").read_text())
+    licences = (built_site / "vendor/codemirror/LICENSE.txt").read_text()
+    for name in ("@codemirror/view", "@codemirror/state", "@codemirror/lang-python", "@lezer/lr"):
+        version = lock["packages"][f"node_modules/{name}"]["version"]
+        assert f"{name}@{version} (MIT)" in licences
+    assert "Marijn Haverbeke" in licences
+    script = (built_site / "vendor/codemirror/editor.js").read_text()
+    assert script.startswith("/*! CodeMirror 6 and Lezer (MIT")
+    page = (built_site / "try-it/index.html").read_text()
+    sources = re.findall(r'<script src="([^"]+)"', page)
+    assert sources.index("../vendor/codemirror/editor.js") < sources.index(
+        "../assets/genai-course/runtime.js"
+    )

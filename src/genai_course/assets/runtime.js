@@ -62,6 +62,7 @@
       code.value = saved;
       root.dataset.edited = "true";
     }
+    const editor = attachEditor(code, () => update());
 
     function values() {
       const out = {};
@@ -160,7 +161,8 @@
     if (stopButton) stopButton.addEventListener("click", () => restartPython(new StopError("stop")));
     if (resetButton) {
       resetButton.addEventListener("click", () => {
-        code.value = code.defaultValue;
+        if (editor) editor.setValue(code.defaultValue);
+        else code.value = code.defaultValue;
         removeStorage(storageKey);
         delete root.dataset.edited;
         update();
@@ -198,6 +200,18 @@
     };
     if (python.state === "failed") demo.unavailable();
     return demo;
+  }
+
+  // CodeMirror over the textarea when the site ships it (vendor/codemirror/editor.js); the
+  // textarea stays the source of truth, so without the editor the plain text box just works
+  function attachEditor(textarea, onRun) {
+    if (!textarea || !window.genaiCourseEditor) return null;
+    try {
+      return window.genaiCourseEditor.attach(textarea, { onRun });
+    } catch (error) {
+      console.error("genai-course: the code editor failed; keeping the text box", error);
+      return null;
+    }
   }
 
   function controlsChanged(form) {

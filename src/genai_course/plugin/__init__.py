@@ -27,6 +27,7 @@ from genai_course.plugin.calendar import schedule_ics
 from genai_course.plugin.config import CourseConfig
 from genai_course.plugin.csp import apply_csp
 from genai_course.plugin.data import Course, DataError, load_course
+from genai_course.plugin.editor import add_editor
 from genai_course.plugin.embed import DemoError, render_demo_html
 from genai_course.plugin.exercises import (
     Exercise,
@@ -131,6 +132,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 "assets/genai-course/exercises.js",
             ]
         )
+        if _flag("GENAI_CODE_EDITOR", self.config.code_editor):
+            editor = add_editor(config, cache)
+            if editor is not None:
+                self.vendor["codemirror"] = editor
         self._load_exercises(config)
         return config
 

@@ -21,5 +21,7 @@ class CourseConfig(Config):
     demos_dir = opt.Type(str, default="demos")
     data_dir = opt.Type(str, default="data")
     exercises_dir = opt.Type(str, default="exercises")
+    # edit code in CodeMirror 6 (bundled from npm at build time); off: the plain text box
+    code_editor = opt.Type(bool, default=True)
     # seconds an edited program may run before the worker is stopped and restarted
     run_time_limit = opt.Type((int, float), default=10)

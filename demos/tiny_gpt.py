@@ -6,7 +6,8 @@ as the sampling demo does, and draws one. Its attention maps are real, learned h
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 import numpy as np
 
@@ -57,6 +58,11 @@ def text_and_odds(prompt: str, steps: list[gpt.GenerationStep]) -> list[Panel]:
     ]
 
 
+def writing(prompt: str, steps: list[gpt.GenerationStep], length: int) -> View:
+    """The text so far, while the next characters are computed."""
+    return View(text_and_odds(prompt, steps), f"Writing… {len(steps)} of {length} characters.")
+
+
 def render(
     prompt: str,
     length: int,
@@ -66,18 +72,15 @@ def render(
     seed: int,
     layer: int,
     head: int,
-) -> Iterator[View]:
+) -> Iterator[View | Callable[[], View]]:
     steps: list[gpt.GenerationStep] = []
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     for step in gpt.generate(MODEL, prompt, length, temperature, top_k, top_p, rng=rng):
         steps.append(step)
         if len(steps) < length:
-            # the page shows each step while the next one is computed
-            yield View(
-                text_and_odds(prompt, steps),
-                summary=f"Writing… {len(steps)} of {length} characters.",
-            )
+            # the page shows the text as it grows; drawn only when shown (a few times a second)
+            yield partial(writing, prompt, steps[:], length)
     seconds = time.perf_counter() - started
     written = "".join(step.char for step in steps)
     text = prompt + written

@@ -116,8 +116,16 @@
       .catch(() => {});
   }
 
+  // Stop the run of a demo that is still computing (the tiny GPT writing): the worker ends it
+  // between two slices of work and answers its call with {ok: false, cancelled: true}.
+  function cancelPython(name) {
+    if (python.worker && python.state === "ready") python.worker.postMessage({ type: "cancel", name });
+  }
+
   class StopError extends Error {}
 
-  window.genaiCourse = { python, startPython, restartPython, callPython, preparePython, StopError };
+  window.genaiCourse = {
+    python, startPython, restartPython, callPython, preparePython, cancelPython, StopError,
+  };
   if (script.hasAttribute("data-start")) startPython();
 })();

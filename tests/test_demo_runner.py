@@ -189,3 +189,68 @@ def test_a_yielding_render_that_fails_says_why() -> None:
     empty = "from genai_course.demo import View\ndef render():\n    yield from ()\n"
     result = json.loads(run_demo(empty, "empty"))
     assert not result["ok"] and "yielded no View" in str(result["errors"])
+
+
+SLOW = """
+import time
+from genai_course.demo import Panel, Slider, View
+CONTROLS = [Slider("n", "Steps", 1, 50, 1, default=20)]
+finished = []
+drawn = []
+def draw(i):
+    drawn.append(i)
+    return View([Panel(f"step {i}", "<svg></svg>")], f"writing {i}")
+def render(n):
+    try:
+        for i in range(n):
+            time.sleep(0.01)
+            yield lambda i=i: draw(i)
+        yield View([Panel("done", "<svg></svg>")], f"wrote {n}")
+    finally:
+        finished.append(n)
+"""
+
+
+def test_a_run_advances_in_slices_and_returns_its_result_at_the_end() -> None:
+    run = demo.start_demo(SLOW, "slow", {"n": "20"})
+    slices = 0
+    while (result := run.advance(0.03)) is None:
+        slices += 1
+    # 20 steps of 10 ms in slices of 30 ms: several returns to the caller in between
+    assert 3 <= slices <= 10
+    assert json.loads(result)["summary"] == "wrote 20"
+    assert run.advance(0.03) == result  # a finished run keeps its result
+
+
+def test_a_closed_run_stops_where_it_is_and_draws_nothing_it_did_not_show(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(demo, "PARTIAL_INTERVAL", 3600.0)
+    run = demo.start_demo(SLOW, "slow_closed", {"n": "50"}, lambda _: None)
+    assert run.advance(0.02) is None
+    run.close()
+    program = demo.load_program(SLOW, "slow_closed")
+    # the generator's finally ran at once, after a few of its 50 steps; no View was drawn
+    assert program.finished == [50] and program.drawn == []
+
+
+def test_views_yielded_as_functions_are_drawn_only_when_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(demo, "PARTIAL_INTERVAL", 0.0)
+    partials: list[str] = []
+    result = json.loads(run_demo(SLOW, "slow2", {"n": "4"}, partials.append))
+    program = demo.load_program(SLOW, "slow2")
+    assert result["summary"] == "wrote 4"
+    assert [json.loads(p)["summary"] for p in partials] == [f"writing {i}" for i in range(4)]
+    assert program.drawn == [0, 1, 2, 3]
+
+
+def test_errors_in_a_later_slice_are_reported_like_in_run_demo() -> None:
+    run = demo.start_demo(STREAMING, "stream", {"n": "0"})
+    result = None
+    while result is None:
+        result = run.advance(0.0)
+    assert json.loads(result)["errors"] == {"": "nothing to write"}
+    broken = demo.start_demo("x = 1 / 0\n", "broken", {})
+    assert "ZeroDivisionError" in json.loads(str(broken.advance(1.0)))["traceback"]

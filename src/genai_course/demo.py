@@ -13,7 +13,8 @@ calls ``render``. It returns plain JSON, so the MkDocs plugin (CPython) and the 
 
 A ``render`` that takes time (the tiny GPT writing text) may ``yield`` a View after each step
 instead of returning one: the last View is the result, and the ones before it are passed to
-``on_partial`` as they come (at most one every ``PARTIAL_INTERVAL`` seconds), so the page can show
+``on_partial`` as they come (the first at once, then at most one every ``PARTIAL_INTERVAL``
+seconds), so the page can show
 the text being written. At build time only the last one is used. It may also yield a function that
 returns the View: only those the page is sent are then drawn. ``start_demo`` runs a program in
 slices of time, so the worker can stop a run that a newer request replaces.
@@ -298,7 +299,8 @@ def run_demo(
     The JSON has ``ok``; then either ``panels`` and ``summary``, or ``errors`` (messages by control
     name, plus ``""`` for a message about the whole demo) or ``traceback``; and always ``output``
     (what the program printed, bounded). If ``render`` yields, ``on_partial`` receives the JSON of
-    the Views before the last one (``partial`` is then true), no more often than PARTIAL_INTERVAL.
+    the Views before the last one (``partial`` is then true): the first at once, then no more often
+    than PARTIAL_INTERVAL.
     """
     result = start_demo(source, name, raw, on_partial).advance(math.inf)
     assert result is not None  # an unbounded slice always finishes
@@ -325,7 +327,8 @@ class DemoRun:
         self.result: dict[str, Any] | None = None
         self.views: Iterator[_Step] | None = None
         self.last: _Step | None = None
-        self.sent = time.perf_counter()
+        # the first step is shown at once, the others at most every PARTIAL_INTERVAL
+        self.sent = -math.inf
         with self._output():
             try:
                 program = load_program(source, name)

@@ -1,8 +1,10 @@
 """A tiny GPT that writes: a character-level transformer trained on this course's own text.
 
-It has 4 layers of 4 attention heads, 64 numbers per character and reads the last 64 characters.
-Each step it scores every possible next character, applies temperature, top-k and top-p exactly
-as the sampling demo does, and draws one. Its attention maps are real, learned heads.
+It has 4 layers of 4 attention heads, 64 numbers per character and reads up to 64 characters
+(past 64, its window jumps on by 32). Each step it scores every possible next character, applies
+temperature, top-k and top-p exactly as the sampling demo does, and draws one; the keys and values
+of the characters already read are kept (a key/value cache), so a step computes only the newest
+character. Its attention maps are real, learned heads.
 """
 
 import time

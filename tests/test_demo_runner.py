@@ -218,8 +218,8 @@ def test_a_run_advances_in_slices_and_returns_its_result_at_the_end() -> None:
     slices = 0
     while (result := run.advance(0.03)) is None:
         slices += 1
-    # 20 steps of 10 ms in slices of 30 ms: several returns to the caller in between
-    assert 3 <= slices <= 10
+    # 20 steps of at least 10 ms do not fit in one slice of 30 ms, and each slice takes a step
+    assert 2 <= slices <= 20
     assert json.loads(result)["summary"] == "wrote 20"
     assert run.advance(0.03) == result  # a finished run keeps its result
 
@@ -232,8 +232,9 @@ def test_a_closed_run_stops_where_it_is_and_draws_nothing_it_did_not_show(
     assert run.advance(0.02) is None
     run.close()
     program = demo.load_program(SLOW, "slow_closed")
-    # the generator's finally ran at once, after a few of its 50 steps; no View was drawn
-    assert program.finished == [50] and program.drawn == []
+    # the generator's finally ran at once, after a few of its 50 steps; of their Views at most
+    # the first was drawn (it is shown at once, if the slice got as far as a second step)
+    assert program.finished == [50] and program.drawn in ([], [0])
 
 
 def test_views_yielded_as_functions_are_drawn_only_when_sent(

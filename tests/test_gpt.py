@@ -401,3 +401,13 @@ def test_with_the_cache_a_step_runs_one_character_except_when_the_window_jumps(
     list(gpt.generate(MODEL, "The movie was", 100, rng=np.random.default_rng(0)))
     # the prompt (13), then one at a time; at 65 and 97 characters the window jumps to 33
     assert lengths == [13] + [1] * 51 + [33] + [1] * 31 + [33] + [1] * 15
+
+
+def test_the_packaged_model_is_read_once_and_cannot_be_changed_in_place() -> None:
+    assert gpt.load_model() is gpt.load_model()
+    with pytest.raises(ValueError, match="read-only"):
+        MODEL.blocks[0].w_q[0, 0] = 1.0
+    # a copy, made on purpose, can be changed
+    changed = MODEL.wte.copy()
+    changed[0] += 1.0
+    assert not np.array_equal(changed, MODEL.wte)

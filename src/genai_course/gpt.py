@@ -127,18 +127,30 @@ class GenerationStep:
     candidates: tuple[tuple[str, float], ...]  # most likely characters first, with probabilities
 
 
+# The packaged model, read once per Python process: the demos that use it share it
+_packaged: list[TinyGPT] = []
+
+
 def load_model(path: str | Path | None = None) -> TinyGPT:
-    """Load the packaged weights (``genai_course/data/tiny_gpt.npz``) or those at ``path``."""
+    """Load the packaged weights (``genai_course/data/tiny_gpt.npz``) or those at ``path``.
+
+    The packaged model is read once and then shared (its arrays are read-only).
+    """
     if path is None:
-        with resources.files("genai_course").joinpath("data/tiny_gpt.npz").open("rb") as f:
-            return _from_npz(np.load(f, allow_pickle=False))
+        if not _packaged:
+            with resources.files("genai_course").joinpath("data/tiny_gpt.npz").open("rb") as f:
+                _packaged.append(_from_npz(np.load(f, allow_pickle=False)))
+        return _packaged[0]
     with np.load(path, allow_pickle=False) as npz:
         return _from_npz(npz)
 
 
 def _from_npz(npz: "np.lib.npyio.NpzFile") -> TinyGPT:
     def w(name: str) -> FloatArray:
-        return np.asarray(npz[name], dtype=np.float64)
+        weights = np.asarray(npz[name], dtype=np.float64)
+        # a program that changed them in place would change every demo's model
+        weights.flags.writeable = False
+        return weights
 
     n_layer = int(npz["n_layer"])
     block_size = int(npz["block_size"])

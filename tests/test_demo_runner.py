@@ -257,3 +257,17 @@ def test_errors_in_a_later_slice_are_reported_like_in_run_demo() -> None:
     assert json.loads(result)["errors"] == {"": "nothing to write"}
     broken = demo.start_demo("x = 1 / 0\n", "broken", {})
     assert "ZeroDivisionError" in json.loads(str(broken.advance(1.0)))["traceback"]
+
+
+def test_a_learners_own_merge_count_is_trained_in_the_page() -> None:
+    # the stored merges are for 600: an edited program that wants 40 trains them itself
+    from genai_course import tokenizer
+
+    path = next(p for p in DEMOS if p.stem == "tokenizer")
+    source = path.read_text().replace("MAX_MERGES = 600", "MAX_MERGES = 40")
+    result = json.loads(run_demo(source, "tokenizer_40", {"merges": "40"}))
+    assert result["ok"] and "with 40 merges" in result["summary"]
+    program = load_program(source, "tokenizer_40")
+    assert tokenizer.train_bpe(program.CORPUS, 40) == program.TRAINED
+    stored = load_program(path.read_text(), "tokenizer")
+    assert len(stored.TRAINED.merges) == 600

@@ -1,4 +1,4 @@
-"""Byte-pair encoding, trained in your browser on the text of this course's topic pages.
+"""Byte-pair encoding, trained on the text of this course's topic pages.
 
 BPE starts from single bytes and repeatedly merges the most frequent neighbouring pair into a new
 token. More merges give longer tokens — and fewer tokens per text. Type a word and see its pieces;

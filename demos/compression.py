@@ -10,16 +10,19 @@ import numpy as np
 from genai_course import compression, svg
 from genai_course.demo import Panel, Slider, View
 
-NUM_FACES = 120
-
-# fitted once when the program is loaded, not on every slider move
-_faces = compression.image_family(NUM_FACES, np.random.default_rng(0))
-MEAN, COMPONENTS, SINGULAR_VALUES = compression.pca_fit(_faces.reshape(NUM_FACES, -1))
+# Fitted ahead of time: compression.face_basis() fits PCA on 120 faces (a few seconds here);
+# load_face_basis() reads what it found. To fit it yourself, write BASIS = compression.face_basis()
+BASIS = compression.load_face_basis()
+MEAN, SINGULAR_VALUES = BASIS.mean, BASIS.s
 TEST_FACE = compression.test_image(128)
 
-
+# The test face along every component: its k-number code is the first k of these. The
+# components are never formed — each code is a weighted sum over the 120 faces.
+CODE = compression.pca_code_from_images(
+    TEST_FACE.reshape(-1), MEAN, BASIS.centred, BASIS.u, BASIS.s, len(SINGULAR_VALUES)
+)
 # the quality curve does not depend on the slider: compute it once
-_, PSNRS = compression.pca_errors(TEST_FACE.reshape(-1), MEAN, COMPONENTS)
+_, PSNRS = compression.pca_errors_from_code(TEST_FACE.reshape(-1), MEAN, CODE)
 
 CONTROLS = [
     Slider(
@@ -34,9 +37,10 @@ CONTROLS = [
 
 
 def render(k: int) -> View:
-    x = TEST_FACE.reshape(-1)
-    code = compression.pca_compress(x, MEAN, COMPONENTS, k)
-    restored = compression.pca_reconstruct(code, MEAN, COMPONENTS).reshape(128, 128)
+    code = CODE[:k]
+    restored = compression.pca_reconstruct_from_images(
+        code, MEAN, BASIS.centred, BASIS.u, BASIS.s
+    ).reshape(128, 128)
     mse, psnr = compression.reconstruction_error(TEST_FACE, restored)
     ks = np.arange(1, len(SINGULAR_VALUES) + 1)
     summary = (

@@ -1,12 +1,15 @@
 """A tiny GPT that writes: a character-level transformer trained on this course's own text.
 
-It has 4 layers of 4 attention heads, 64 numbers per character and reads the last 64 characters.
-Each step it scores every possible next character, applies temperature, top-k and top-p exactly
-as the sampling demo does, and draws one. Its attention maps are real, learned heads.
+It has 4 layers of 4 attention heads, 64 numbers per character and reads up to 64 characters
+(past 64, its window jumps on by 32). Each step it scores every possible next character, applies
+temperature, top-k and top-p exactly as the sampling demo does, and draws one; the keys and values
+of the characters already read are kept (a key/value cache), so a step computes only the newest
+character. Its attention maps are real, learned heads.
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 import numpy as np
 
@@ -57,6 +60,11 @@ def text_and_odds(prompt: str, steps: list[gpt.GenerationStep]) -> list[Panel]:
     ]
 
 
+def writing(prompt: str, steps: list[gpt.GenerationStep], length: int) -> View:
+    """The text so far, while the next characters are computed."""
+    return View(text_and_odds(prompt, steps), f"Writing… {len(steps)} of {length} characters.")
+
+
 def render(
     prompt: str,
     length: int,
@@ -66,18 +74,15 @@ def render(
     seed: int,
     layer: int,
     head: int,
-) -> Iterator[View]:
+) -> Iterator[View | Callable[[], View]]:
     steps: list[gpt.GenerationStep] = []
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     for step in gpt.generate(MODEL, prompt, length, temperature, top_k, top_p, rng=rng):
         steps.append(step)
         if len(steps) < length:
-            # the page shows each step while the next one is computed
-            yield View(
-                text_and_odds(prompt, steps),
-                summary=f"Writing… {len(steps)} of {length} characters.",
-            )
+            # the page shows the text as it grows; drawn only when shown (a few times a second)
+            yield partial(writing, prompt, steps[:], length)
     seconds = time.perf_counter() - started
     written = "".join(step.char for step in steps)
     text = prompt + written

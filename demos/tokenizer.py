@@ -1,10 +1,12 @@
-"""Byte-pair encoding, trained in your browser on the text of this course's topic pages.
+"""Byte-pair encoding, trained on the text of this course's topic pages.
 
 BPE starts from single bytes and repeatedly merges the most frequent neighbouring pair into a new
 token. More merges give longer tokens — and fewer tokens per text. Type a word and see its pieces;
 the last panel measures the rule of thumb "1 token ≈ 4 characters ≈ 0.75 words" on this corpus.
 """
 
+import hashlib
+import json
 from importlib import resources
 
 import numpy as np
@@ -12,11 +14,19 @@ import numpy as np
 from genai_course import svg, tokenizer
 from genai_course.demo import Panel, Slider, Text, View
 
-CORPUS = (resources.files("genai_course") / "data" / "course_text.txt").read_text("utf-8")
+DATA = resources.files("genai_course") / "data"
+CORPUS = (DATA / "course_text.txt").read_text("utf-8")
 MAX_MERGES = 600
-# Trained once, when the page loads this program: a smaller merge count is the start of the same
-# training, so the slider never has to train again.
-TRAINED = tokenizer.train_bpe(CORPUS, MAX_MERGES)
+# Trained once, ahead of time (training/precompute.py stores tokenizer.train_bpe(CORPUS, 600)):
+# a smaller merge count is the start of the same training, so the slider never trains again.
+# Another text or merge count is trained here, when the program loads.
+SAVED = json.loads((DATA / "course_bpe.json").read_text("utf-8"))
+if SAVED["text_sha256"] == hashlib.sha256(CORPUS.encode()).hexdigest() and (
+    SAVED["num_merges"] == MAX_MERGES
+):
+    TRAINED = tokenizer.from_merges(SAVED["merges"])
+else:
+    TRAINED = tokenizer.train_bpe(CORPUS, MAX_MERGES)
 
 CONTROLS = [
     Text("text", "Text to tokenise", default="unbelievable Hello, world!", max_length=300),

@@ -283,3 +283,66 @@ def test_bad_input() -> None:
         compression.test_image(8)
     with pytest.raises(ValueError, match="n must be a whole number >= 2"):
         compression.image_family(1, np.random.default_rng(0))
+
+
+# --- the face family, fitted ahead of time -------------------------------------------------------
+
+
+def test_pca_from_the_images_equals_pca_from_the_components() -> None:
+    X = separated_data(30, 200, seed=5)
+    mean, components, s = compression.pca_fit(X)
+    centred = X - mean
+    u = centred @ components.T / s
+    x = separated_data(3, 200, seed=6)  # three other images at once
+    # (not up to k = 29: the Gram route's accuracy falls as (S_0 / S_k)², see pca_fit, and these
+    # data's last singular value is 3,000 times below the first)
+    for k in (1, 7, 20):
+        code = compression.pca_compress(x, mean, components, k)
+        from_images = compression.pca_code_from_images(x, mean, centred, u, s, k)
+        np.testing.assert_allclose(from_images, code, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(
+            compression.pca_reconstruct_from_images(code, mean, centred, u, s),
+            compression.pca_reconstruct(code, mean, components),
+            rtol=0,
+            atol=1e-10,
+        )
+    mse, psnr = compression.pca_errors(x[0], mean, components)
+    mse_code, psnr_code = compression.pca_errors_from_code(x[0], mean, components @ (x[0] - mean))
+    np.testing.assert_array_equal(mse_code, mse)
+    np.testing.assert_array_equal(psnr_code, psnr)
+
+
+def test_the_stored_face_basis_is_what_fitting_it_again_gives() -> None:
+    stored = compression.load_face_basis()
+    live = compression.face_basis()
+    n = compression.FACE_FAMILY_SIZE
+    assert stored.faces.shape == live.faces.shape == (n, compression.SEED_PIXELS)
+    # the faces are 8-bit images: the same levels exactly
+    np.testing.assert_array_equal(stored.faces, live.faces)
+    np.testing.assert_array_equal(stored.mean, live.mean)
+    np.testing.assert_allclose(stored.s, live.s, rtol=1e-12)
+    np.testing.assert_allclose(stored.u, live.u, rtol=0, atol=1e-10)
+    # and the components they stand for are pca_fit's, signs included
+    _, components, _ = compression.pca_fit(live.faces)
+    rebuilt = (stored.u / stored.s).T @ stored.centred  # V = S⁻¹ Uᵀ (X − mean)
+    np.testing.assert_allclose(rebuilt, components, rtol=0, atol=1e-9)
+
+
+def test_the_face_family_is_quantized_to_8_bits_and_little_changed() -> None:
+    faces = compression.image_family(3, np.random.default_rng(0))
+    levels = compression.quantize_8bit(faces)
+    np.testing.assert_array_equal(np.round(levels * 255), levels * 255)
+    assert np.max(np.abs(levels - faces)) <= 0.5 / 255 + 1e-12
+    np.testing.assert_array_equal(compression.quantize_8bit(np.array([-0.2, 1.3])), [0.0, 1.0])
+
+
+def test_bad_input_to_the_pca_from_images() -> None:
+    basis = compression.load_face_basis()
+    x = compression.test_image(128).reshape(-1)
+    args = (basis.mean, basis.centred, basis.u, basis.s)
+    with pytest.raises(ValueError, match="k must be a whole number from 1 to 119"):
+        compression.pca_code_from_images(x, *args, 120)
+    with pytest.raises(ValueError, match="16384 pixels"):
+        compression.pca_code_from_images(x[:100], *args, 5)
+    with pytest.raises(ValueError, match="1 to 119 numbers"):
+        compression.pca_reconstruct_from_images(np.zeros(0), *args)

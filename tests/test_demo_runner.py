@@ -180,7 +180,9 @@ def test_partial_results_are_rate_limited(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(demo, "PARTIAL_INTERVAL", 3600.0)
     partials: list[str] = []
     result = json.loads(run_demo(STREAMING, "stream", {"n": "5"}, partials.append))
-    assert result["summary"] == "wrote 5" and partials == []
+    # the first step at once (the page shows the run has started), then no more for an hour
+    assert result["summary"] == "wrote 5"
+    assert [json.loads(p)["summary"] for p in partials] == ["writing 1 of 5"]
 
 
 def test_a_yielding_render_that_fails_says_why() -> None:
@@ -189,3 +191,83 @@ def test_a_yielding_render_that_fails_says_why() -> None:
     empty = "from genai_course.demo import View\ndef render():\n    yield from ()\n"
     result = json.loads(run_demo(empty, "empty"))
     assert not result["ok"] and "yielded no View" in str(result["errors"])
+
+
+SLOW = """
+import time
+from genai_course.demo import Panel, Slider, View
+CONTROLS = [Slider("n", "Steps", 1, 50, 1, default=20)]
+finished = []
+drawn = []
+def draw(i):
+    drawn.append(i)
+    return View([Panel(f"step {i}", "<svg></svg>")], f"writing {i}")
+def render(n):
+    try:
+        for i in range(n):
+            time.sleep(0.01)
+            yield lambda i=i: draw(i)
+        yield View([Panel("done", "<svg></svg>")], f"wrote {n}")
+    finally:
+        finished.append(n)
+"""
+
+
+def test_a_run_advances_in_slices_and_returns_its_result_at_the_end() -> None:
+    run = demo.start_demo(SLOW, "slow", {"n": "20"})
+    slices = 0
+    while (result := run.advance(0.03)) is None:
+        slices += 1
+    # 20 steps of at least 10 ms do not fit in one slice of 30 ms, and each slice takes a step
+    assert 2 <= slices <= 20
+    assert json.loads(result)["summary"] == "wrote 20"
+    assert run.advance(0.03) == result  # a finished run keeps its result
+
+
+def test_a_closed_run_stops_where_it_is_and_draws_nothing_it_did_not_show(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(demo, "PARTIAL_INTERVAL", 3600.0)
+    run = demo.start_demo(SLOW, "slow_closed", {"n": "50"}, lambda _: None)
+    assert run.advance(0.02) is None
+    run.close()
+    program = demo.load_program(SLOW, "slow_closed")
+    # the generator's finally ran at once, after a few of its 50 steps; of their Views at most
+    # the first was drawn (it is shown at once, if the slice got as far as a second step)
+    assert program.finished == [50] and program.drawn in ([], [0])
+
+
+def test_views_yielded_as_functions_are_drawn_only_when_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(demo, "PARTIAL_INTERVAL", 0.0)
+    partials: list[str] = []
+    result = json.loads(run_demo(SLOW, "slow2", {"n": "4"}, partials.append))
+    program = demo.load_program(SLOW, "slow2")
+    assert result["summary"] == "wrote 4"
+    assert [json.loads(p)["summary"] for p in partials] == [f"writing {i}" for i in range(4)]
+    assert program.drawn == [0, 1, 2, 3]
+
+
+def test_errors_in_a_later_slice_are_reported_like_in_run_demo() -> None:
+    run = demo.start_demo(STREAMING, "stream", {"n": "0"})
+    result = None
+    while result is None:
+        result = run.advance(0.0)
+    assert json.loads(result)["errors"] == {"": "nothing to write"}
+    broken = demo.start_demo("x = 1 / 0\n", "broken", {})
+    assert "ZeroDivisionError" in json.loads(str(broken.advance(1.0)))["traceback"]
+
+
+def test_a_learners_own_merge_count_is_trained_in_the_page() -> None:
+    # the stored merges are for 600: an edited program that wants 40 trains them itself
+    from genai_course import tokenizer
+
+    path = next(p for p in DEMOS if p.stem == "tokenizer")
+    source = path.read_text().replace("MAX_MERGES = 600", "MAX_MERGES = 40")
+    result = json.loads(run_demo(source, "tokenizer_40", {"merges": "40"}))
+    assert result["ok"] and "with 40 merges" in result["summary"]
+    program = load_program(source, "tokenizer_40")
+    assert tokenizer.train_bpe(program.CORPUS, 40) == program.TRAINED
+    stored = load_program(path.read_text(), "tokenizer")
+    assert len(stored.TRAINED.merges) == 600

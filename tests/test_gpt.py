@@ -245,17 +245,98 @@ def test_generation_with_a_fixed_seed_is_reproducible() -> None:
     assert len(texts) >= 3
 
 
-def test_greedy_generation_is_the_argmax_chain_even_past_block_size() -> None:
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_greedy_generation_is_the_argmax_chain_even_past_block_size(use_cache: bool) -> None:
     prompt = MODEL.val_text[: MODEL.block_size - 5]
-    steps = list(gpt.generate(MODEL, prompt, 12, temperature=0.0))
+    steps = list(gpt.generate(MODEL, prompt, 50, temperature=0.0, use_cache=use_cache))
     ids = list(gpt.encode(MODEL, prompt))
     expected = []
-    for _ in range(12):
-        logits, _ = gpt.forward(MODEL, ids[-MODEL.block_size :])
+    half = MODEL.block_size // 2
+    for _ in range(50):
+        # the window: everything up to block_size, then it jumps on by half a block at a time
+        start = 0
+        while len(ids) - start > MODEL.block_size:
+            start += half
+        logits, _ = gpt.forward(MODEL, ids[start:])
         ids.append(int(np.argmax(logits[-1])))
         expected.append(ids[-1])
     assert [s.token_id for s in steps] == expected
     assert all(s.probability == 1.0 for s in steps)
+
+
+def test_the_window_jumps_by_half_a_block() -> None:
+    assert [gpt.window_start(n, 64) for n in (1, 64, 65, 96, 97, 128, 129)] == [
+        0,
+        0,
+        32,
+        32,
+        64,
+        64,
+        96,
+    ]
+    # it always reads more than half a block and at most a block
+    for n in range(1, 400):
+        assert 32 < n - gpt.window_start(n, 64) <= 64 or n <= 32
+        assert gpt.window_start(n, 64) % 32 == 0
+
+
+# --------------------------------------------------------------------------------------------
+# the key/value cache
+
+
+def test_cached_forward_equals_forward_of_the_whole_text() -> None:
+    ids = gpt.encode(MODEL, MODEL.val_text[: MODEL.block_size])
+    full, full_maps = gpt.forward(MODEL, ids)
+    cache = gpt.empty_cache(MODEL)
+    rows, maps = [], []
+    # a prompt of 10, then one character at a time, then the rest in one go
+    for piece in (ids[:10], *[ids[i : i + 1] for i in range(10, 40)], ids[40:]):
+        logits, weights, cache = gpt.forward_cached(MODEL, piece, cache)
+        rows.append(logits)
+        maps.append(weights)
+    assert np.allclose(np.concatenate(rows), full, rtol=0, atol=1e-12)
+    n = 0
+    for weights in maps:
+        m = weights.shape[2]
+        # the new rows' attention over everything so far is the full map's rows
+        assert np.allclose(weights, full_maps[:, :, n : n + m, : n + m], rtol=0, atol=1e-14)
+        n += m
+    assert all(k.shape == v.shape == (MODEL.n_head, len(ids), 16) for k, v in cache)
+
+
+def test_the_cache_grows_only_up_to_block_size() -> None:
+    ids = gpt.encode(MODEL, MODEL.val_text[: MODEL.block_size])
+    _, _, cache = gpt.forward_cached(MODEL, ids, gpt.empty_cache(MODEL))
+    with pytest.raises(ValueError, match=f"at most {MODEL.block_size} characters"):
+        gpt.forward_cached(MODEL, ids[:1], cache)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "length", "settings"),
+    [
+        # crosses block_size twice: the window jumps at 65 and 97 characters
+        ("The movie was", 120, {"temperature": 0.7, "top_p": 0.9}),
+        ("", 70, {"temperature": 1.3}),
+        ("Attention", 100, {"temperature": 1.0, "top_k": 5}),
+        # a prompt longer than block_size starts with a cropped window
+        (MODEL.val_text[:150], 40, {"temperature": 0.8}),
+    ],
+)
+def test_generating_with_the_cache_writes_exactly_what_it_writes_without(
+    prompt: str, length: int, settings: dict[str, float]
+) -> None:
+    def run(use_cache: bool) -> list[gpt.GenerationStep]:
+        rng = np.random.default_rng(11)
+        return list(gpt.generate(MODEL, prompt, length, rng=rng, use_cache=use_cache, **settings))
+
+    cached, plain = run(True), run(False)
+    assert _text(cached) == _text(plain)
+    assert len(cached) == length
+    for a, b in zip(cached, plain, strict=True):
+        # the same sums in a different order: equal to the last bits of float64
+        assert np.allclose(a.probs, b.probs, rtol=1e-12, atol=1e-15)
+        assert a.probability == pytest.approx(b.probability, rel=1e-12)
+        assert [c for c, _ in a.candidates] == [c for c, _ in b.candidates]
 
 
 def test_context_longer_than_block_size_is_cropped_to_the_last_block() -> None:
@@ -302,3 +383,31 @@ def test_generation_rejects_bad_settings_before_the_first_step() -> None:
         gpt.generate(MODEL, "The", 3, top_p=1.5)
     with pytest.raises(ValueError):
         gpt.generate(MODEL, "The", 3, temperature=-1.0)
+
+
+def test_with_the_cache_a_step_runs_one_character_except_when_the_window_jumps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lengths: list[int] = []
+    real = gpt.forward_cached
+
+    def counting(
+        model: gpt.TinyGPT, ids: list[int], cache: gpt.KVCache
+    ) -> tuple[FloatArray, FloatArray, gpt.KVCache]:
+        lengths.append(len(ids))
+        return real(model, ids, cache)
+
+    monkeypatch.setattr(gpt, "forward_cached", counting)
+    list(gpt.generate(MODEL, "The movie was", 100, rng=np.random.default_rng(0)))
+    # the prompt (13), then one at a time; at 65 and 97 characters the window jumps to 33
+    assert lengths == [13] + [1] * 51 + [33] + [1] * 31 + [33] + [1] * 15
+
+
+def test_the_packaged_model_is_read_once_and_cannot_be_changed_in_place() -> None:
+    assert gpt.load_model() is gpt.load_model()
+    with pytest.raises(ValueError, match="read-only"):
+        MODEL.blocks[0].w_q[0, 0] = 1.0
+    # a copy, made on purpose, can be changed
+    changed = MODEL.wte.copy()
+    changed[0] += 1.0
+    assert not np.array_equal(changed, MODEL.wte)

@@ -1,6 +1,9 @@
 """Tests for genai_course.tokenizer: byte-level BPE against a naive reference, seeds."""
 
+import hashlib
+import json
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -410,3 +413,26 @@ def test_merge_pair_bad_input() -> None:
         bpe.merge_pair([1.0, 2.0], (1, 2), 256)  # type: ignore[list-item]
     with pytest.raises(ValueError, match="new_id must hold whole-number token ids"):
         bpe.merge_pair([1, 2], (1, 2), True)
+
+
+# --- the merges stored for the tokenizer demo -----------------------------------------------------
+
+DATA = Path(__file__).resolve().parents[1] / "src" / "genai_course" / "data"
+
+
+def test_from_merges_rebuilds_a_trained_tokenizer() -> None:
+    trained = bpe.train_bpe(synthetic_corpus(4_000) + SEED_CORPUS, 80)
+    # as stored in JSON: lists, not tuples
+    assert bpe.from_merges([list(pair) for pair in trained.merges]) == trained
+    with pytest.raises(ValueError, match=r"merge 1 joins 300 and 32, but only tokens 0\.\.256"):
+        bpe.from_merges([(97, 98), (300, 32)])
+
+
+def test_the_stored_course_merges_are_what_training_again_gives() -> None:
+    text = (DATA / "course_text.txt").read_text("utf-8")
+    stored = json.loads((DATA / "course_bpe.json").read_text("utf-8"))
+    # stored for this very text: the demo trains afresh (slowly) if the text changed
+    assert stored["text_sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    trained = bpe.train_bpe(text, stored["num_merges"])
+    assert bpe.from_merges(stored["merges"]) == trained
+    assert len(trained.merges) == stored["num_merges"] == 600

@@ -19,21 +19,39 @@ even rank 1 costs 257 numbers: 100 numbers per image are reachable only with a s
 
 The images are procedural faces (``test_image``, ``image_family``) so nothing has to be
 downloaded; the test face is not one of the training faces.
+
+The components need not be stored, nor even computed: with X − mean = U · S · V (``pca_fit``),
+V_k = S_k⁻¹ · U_kᵀ · (X − mean), so encoding and decoding work from the n images and the small
+U and S alone (``pca_code_from_images``, ``pca_reconstruct_from_images``), each a weighted sum over
+the n images. The course's face family is kept that way, fitted ahead of time
+(``face_basis``, ``load_face_basis``): 8-bit faces, U and S, about half a megabyte where the
+components would take 15 MB.
 """
+
+from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "FACE_FAMILY_SIZE",
     "SEED_K",
     "SEED_PIXELS",
+    "FaceBasis",
     "explained_variance_ratio",
+    "face_basis",
     "image_family",
+    "load_face_basis",
+    "pca_code_from_images",
     "pca_compress",
     "pca_errors",
+    "pca_errors_from_code",
     "pca_fit",
     "pca_reconstruct",
+    "pca_reconstruct_from_images",
     "pca_size",
+    "quantize_8bit",
     "reconstruction_error",
     "svd_compress",
     "svd_size",
@@ -233,13 +251,115 @@ def pca_errors(
     x = np.asarray(x, dtype=np.float64)
     if x.shape != mean.shape:
         raise ValueError(f"x must be one image of {mean.size} pixels, got shape {x.shape}")
+    code = components @ (x - mean)  # [r, p] @ [p] -> [r]
+    return pca_errors_from_code(x, mean, code)
+
+
+def pca_errors_from_code(
+    x: FloatArray, mean: FloatArray, code: FloatArray
+) -> tuple[FloatArray, FloatArray]:  # [p], [p], [r] -> [r], [r]
+    """``pca_errors`` from the image's code along all r components (its k-number codes' union)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape != mean.shape:
+        raise ValueError(f"x must be one image of {mean.size} pixels, got shape {x.shape}")
     centred = x - mean  # [p]
-    code = components @ centred  # [r, p] @ [p] -> [r]
     missed = centred @ centred - np.cumsum(code * code)  # [r]
     mse: FloatArray = np.maximum(missed, 0.0) / x.size
     with np.errstate(divide="ignore"):
         psnr: FloatArray = 10 * np.log10(1.0 / mse)
     return mse, psnr
+
+
+# --- the same PCA from the images and U, S: no components --------------------------------------
+
+
+def pca_code_from_images(
+    x: FloatArray, mean: FloatArray, centred: FloatArray, u: FloatArray, s: FloatArray, k: int
+) -> FloatArray:  # [..., p], [p], [n, p], [n, r], [r] -> [..., k]
+    """``pca_compress`` without the components: code = ((x − mean) · (X − mean)ᵀ) · U_k / S_k.
+
+    ``centred`` is X − mean; U and S are those of its SVD (X − mean = U·S·V), as ``pca_fit``
+    finds them, so V_k = S_k⁻¹ · U_kᵀ · (X − mean) and the two codes are the same numbers.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if not isinstance(k, int | np.integer) or isinstance(k, bool) or not 1 <= k <= len(s):
+        raise ValueError(f"k must be a whole number from 1 to {len(s)}, got {k!r}")
+    if x.shape[-1:] != mean.shape:
+        raise ValueError(f"x must have {mean.size} pixels in its last axis, got shape {x.shape}")
+    # how much x − mean looks like each centred image, then combined as the components combine them
+    likeness = (x - mean) @ centred.T  # [..., p] @ [p, n] -> [..., n]
+    code: FloatArray = likeness @ u[:, :k] / s[:k]  # [..., n] @ [n, k] -> [..., k]
+    return code
+
+
+def pca_reconstruct_from_images(
+    code: FloatArray, mean: FloatArray, centred: FloatArray, u: FloatArray, s: FloatArray
+) -> FloatArray:  # [..., k], [p], [n, p], [n, r], [r] -> [..., p]
+    """``pca_reconstruct`` without the components: x̂ = mean + ((code / S_k) · U_kᵀ) · (X − mean).
+
+    The rebuilt image is the mean plus a weighted sum of the n centred images.
+    """
+    code = np.asarray(code, dtype=np.float64)
+    k = code.shape[-1] if code.ndim else 0
+    if not 1 <= k <= len(s):
+        raise ValueError(f"the code must have 1 to {len(s)} numbers, got {k}")
+    weights = (code / s[:k]) @ u[:, :k].T  # [..., k] @ [k, n] -> [..., n]
+    # weights · (X − mean) as an einsum: Pyodide's NumPy (no BLAS) takes several times longer
+    # for a row times a wide matrix with @; the same sums
+    x_hat: FloatArray = mean + np.einsum("...n,np->...p", weights, centred)  # [..., p]
+    return x_hat
+
+
+def quantize_8bit(images: FloatArray) -> FloatArray:  # [...] -> [...]
+    """Pixels in [0, 1] rounded to the nearest of 256 levels k / 255, as 8-bit files hold them."""
+    levels: FloatArray = np.round(np.clip(images, 0.0, 1.0) * 255.0) / 255.0
+    return levels
+
+
+# --- the course's face family, fitted once ------------------------------------------------------
+
+# The family the compression demo fits PCA on: this many faces, drawn with this seed.
+FACE_FAMILY_SIZE = 120
+_FACE_FAMILY_SEED = 0
+
+
+@dataclass(frozen=True, eq=False)
+class FaceBasis:
+    """PCA of the face family, kept small: the faces, their mean, and U and S of X − mean."""
+
+    faces: FloatArray  # [n, p] the family, 8-bit levels, one flattened face per row
+    mean: FloatArray  # [p]
+    centred: FloatArray  # [n, p] faces − mean
+    u: FloatArray  # [n, r] left singular vectors of faces − mean (sign as pca_fit's components)
+    s: FloatArray  # [r] singular values, largest first
+
+
+def _basis(faces: FloatArray, u: FloatArray, s: FloatArray) -> FaceBasis:
+    mean = faces.mean(axis=0)
+    return FaceBasis(faces=faces, mean=mean, centred=faces - mean, u=u, s=s)
+
+
+def face_basis(n: int = FACE_FAMILY_SIZE, seed: int = _FACE_FAMILY_SEED) -> FaceBasis:
+    """Fit PCA on n faces of ``image_family`` (as 8-bit images): what ``load_face_basis`` stores.
+
+    Takes a few seconds in the browser; ``load_face_basis`` reads the result for the course's
+    family in a few milliseconds.
+    """
+    faces = quantize_8bit(image_family(n, np.random.default_rng(seed))).reshape(n, -1)
+    mean, components, s = pca_fit(faces)
+    # X − mean = U·S·V, so U = (X − mean)·Vᵀ / S, with the components' signs
+    u = (faces - mean) @ components.T / s  # [n, p] @ [p, r] -> [n, r]
+    return _basis(faces, u, s)
+
+
+def load_face_basis() -> FaceBasis:
+    """The course's face family and its PCA, as ``face_basis()`` computes them, read from
+    ``data/face_basis.npz`` (written by ``training/precompute.py``)."""
+    with resources.files("genai_course").joinpath("data/face_basis.npz").open("rb") as f:
+        npz = np.load(f, allow_pickle=False)
+        levels = npz["faces"]  # [n, p] uint8
+        faces = levels.astype(np.float64) / 255.0
+        return _basis(faces, npz["u"], npz["s"])
 
 
 def explained_variance_ratio(singular_values: FloatArray) -> FloatArray:  # [r] -> [r]

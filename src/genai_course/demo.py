@@ -13,8 +13,11 @@ calls ``render``. It returns plain JSON, so the MkDocs plugin (CPython) and the 
 
 A ``render`` that takes time (the tiny GPT writing text) may ``yield`` a View after each step
 instead of returning one: the last View is the result, and the ones before it are passed to
-``on_partial`` as they come (at most one every ``PARTIAL_INTERVAL`` seconds), so the page can show
-the text being written. At build time only the last one is used.
+``on_partial`` as they come (the first at once, then at most one every ``PARTIAL_INTERVAL``
+seconds), so the page can show
+the text being written. At build time only the last one is used. It may also yield a function that
+returns the View: only those the page is sent are then drawn. ``start_demo`` runs a program in
+slices of time, so the worker can stop a run that a newer request replaces.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from typing import Any
 __all__ = [
     "Choice",
     "Control",
+    "DemoRun",
     "Number",
     "Panel",
     "Slider",
@@ -47,6 +51,7 @@ __all__ = [
     "parse_controls",
     "result_html",
     "run_demo",
+    "start_demo",
 ]
 
 # The most output a run may print before it is cut: a megabyte of text must not freeze the page.
@@ -295,64 +300,147 @@ def run_demo(
     The JSON has ``ok``; then either ``panels`` and ``summary``, or ``errors`` (messages by control
     name, plus ``""`` for a message about the whole demo) or ``traceback``; and always ``output``
     (what the program printed, bounded). If ``render`` yields, ``on_partial`` receives the JSON of
-    the Views before the last one (``partial`` is then true), no more often than PARTIAL_INTERVAL.
+    the Views before the last one (``partial`` is then true): the first at once, then no more often
+    than PARTIAL_INTERVAL.
     """
-    writer = _BoundedWriter()
-    result: dict[str, Any]
-    try:
-        with contextlib.redirect_stdout(writer), contextlib.redirect_stderr(writer):
-            program = load_program(source, name)
-            controls: Sequence[Control] = getattr(program, "CONTROLS", [])
-            render: Callable[..., View | Iterator[View]] | None = getattr(program, "render", None)
-            if render is None:
-                raise NameError("the program must define a function render(...)")
-            values, errors = parse_controls(controls, raw or {})
-            if errors:
-                result = {"ok": False, "errors": errors}
-            else:
-                result = _render(render, values, name, on_partial)
-    except Exception as error:  # a learner's program may raise anything; show it, keep going
-        result = {"ok": False, "traceback": _readable_traceback(error)}
-    result["output"] = writer.text()
-    if result["ok"]:
-        result["html"] = result_html(result, name)
-    return json.dumps(result)
+    result = start_demo(source, name, raw, on_partial).advance(math.inf)
+    assert result is not None  # an unbounded slice always finishes
+    return result
 
 
-def _render(
-    render: Callable[..., View | Iterator[View]],
-    values: dict[str, Any],
-    name: str,
-    on_partial: Callable[[str], object] | None,
-) -> dict[str, Any]:
-    try:
+# A View, or (from a render that yields) a function that draws it only if it is shown.
+_Step = View | Callable[[], View]
+
+
+class DemoRun:
+    """One run of a demo program, done a slice of time at a time (``start_demo``)."""
+
+    def __init__(
+        self,
+        source: str,
+        name: str,
+        raw: Mapping[str, object] | None,
+        on_partial: Callable[[str], object] | None,
+    ) -> None:
+        self.name = name
+        self.on_partial = on_partial
+        self.writer = _BoundedWriter()
+        self.result: dict[str, Any] | None = None
+        self.views: Iterator[_Step] | None = None
+        self.last: _Step | None = None
+        # the first step is shown at once, the others at most every PARTIAL_INTERVAL
+        self.sent = -math.inf
+        with self._output():
+            try:
+                program = load_program(source, name)
+                controls: Sequence[Control] = getattr(program, "CONTROLS", [])
+                render: Callable[..., View | Iterator[_Step]] | None = getattr(
+                    program, "render", None
+                )
+                if render is None:
+                    raise NameError("the program must define a function render(...)")
+                values, errors = parse_controls(controls, raw or {})
+                if errors:
+                    self.result = {"ok": False, "errors": errors}
+                else:
+                    self._guarded(lambda: self._render(render, values))
+            except Exception as error:  # a learner's program may raise anything; show it
+                self.result = {"ok": False, "traceback": _readable_traceback(error)}
+
+    def _output(self) -> contextlib.ExitStack:
+        stack = contextlib.ExitStack()
+        stack.enter_context(contextlib.redirect_stdout(self.writer))
+        stack.enter_context(contextlib.redirect_stderr(self.writer))
+        return stack
+
+    def _guarded(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except ValueError as error:
+            # the library's checks raise ValueError with a message written for learners
+            self.result = {
+                "ok": False,
+                "errors": {"": str(error)},
+                "traceback": _readable_traceback(error),
+            }
+
+    def _render(
+        self, render: Callable[..., View | Iterator[_Step]], values: dict[str, Any]
+    ) -> None:
         view = render(**values)
         if isinstance(view, Iterator):
-            view = _last_view(view, name, on_partial)
-    except ValueError as error:
-        # the library's checks raise ValueError with a message written for learners
-        return {"ok": False, "errors": {"": str(error)}, "traceback": _readable_traceback(error)}
-    return _view_result(view)
+            self.views = view
+        else:
+            self.result = _view_result(view)
 
-
-def _last_view(
-    views: Iterator[View], name: str, on_partial: Callable[[str], object] | None
-) -> View:
-    """Run a yielding render to its end; pass the Views on the way to ``on_partial``."""
-    last: View | None = None
-    sent = time.perf_counter()
-    for view in views:
-        if last is not None and on_partial is not None:
+    def _step(self) -> None:
+        """Take one View from a render that yields; pass the one before on to ``on_partial``."""
+        assert self.views is not None
+        try:
+            view = next(self.views)
+        except StopIteration:
+            if self.last is None:
+                raise ValueError("render(...) yielded no View") from None
+            self.result = _view_result(_drawn(self.last))
+            return
+        if self.last is not None and self.on_partial is not None:
             now = time.perf_counter()
-            if now - sent >= PARTIAL_INTERVAL:
-                partial = {**_view_result(last), "partial": True}
-                partial["html"] = result_html(partial, name)
-                on_partial(json.dumps(partial))
-                sent = now
-        last = view
-    if last is None:
-        raise ValueError("render(...) yielded no View")
-    return last
+            if now - self.sent >= PARTIAL_INTERVAL:
+                partial = {**_view_result(_drawn(self.last)), "partial": True}
+                partial["html"] = result_html(partial, self.name)
+                self.on_partial(json.dumps(partial))
+                self.sent = now
+        self.last = view
+
+    def advance(self, seconds: float) -> str | None:
+        """Run for about ``seconds`` (at least one step): the result's JSON once done, else None.
+
+        Between two calls the caller may do other things — the worker reads its messages — and
+        may drop the run (``close``) instead of going on.
+        """
+        if self.result is None:
+            deadline = time.perf_counter() + seconds
+            with self._output():
+                try:
+                    while self.result is None:
+                        self._guarded(self._step)
+                        if time.perf_counter() >= deadline:
+                            break
+                except Exception as error:
+                    self.result = {"ok": False, "traceback": _readable_traceback(error)}
+        if self.result is None:
+            return None
+        result = {**self.result, "output": self.writer.text()}
+        if result["ok"]:
+            result["html"] = result_html(result, self.name)
+        return json.dumps(result)
+
+    def close(self) -> None:
+        """Stop a render that yields where it is (a newer request replaces it)."""
+        close = getattr(self.views, "close", None)
+        if close is not None:
+            with self._output(), contextlib.suppress(Exception):
+                close()
+
+
+def start_demo(
+    source: str,
+    name: str,
+    raw: Mapping[str, object] | None = None,
+    on_partial: Callable[[str], object] | None = None,
+) -> DemoRun:
+    """Start running a demo program: ``run_demo`` in slices (``DemoRun.advance``).
+
+    The program is loaded, the controls checked and ``render`` called at once; a render that
+    yields is then advanced a slice of time at a time, so the worker can read a newer request
+    between two slices and stop this run (``DemoRun.close``) instead of finishing it.
+    """
+    return DemoRun(source, name, raw, on_partial)
+
+
+def _drawn(step: _Step) -> View:
+    # a render that yields may yield a function that draws the View: only Views shown are drawn
+    return step if isinstance(step, View) else step()
 
 
 def _view_result(view: object) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import inspect
 import json
 import re
 import traceback
@@ -383,8 +382,3 @@ def check_exercise(spec_json: str | Mapping[str, Any], source: str) -> str:
                 result["ok"] = True
     result["output"] = writer.text()
     return json.dumps(result)
-
-
-def signature_of(function: Callable[..., Any]) -> str:
-    """``(x, axis=-1)``: how a function is called, for messages."""
-    return str(inspect.signature(function))

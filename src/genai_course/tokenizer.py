@@ -25,6 +25,7 @@ __all__ = [
     "decode",
     "encode",
     "first_merges",
+    "from_merges",
     "merge_pair",
     "pretokenize",
     "text_stats",
@@ -178,6 +179,24 @@ def first_merges(tokenizer: BPETokenizer, num_merges: int) -> BPETokenizer:
         raise ValueError(f"num_merges must be a whole number >= 0, got {num_merges!r}")
     kept = tokenizer.merges[:num_merges]
     vocab = {i: b for i, b in tokenizer.vocab.items() if i < 256 + len(kept)}
+    return BPETokenizer(merges=kept, vocab=vocab)
+
+
+def from_merges(merges: list[tuple[int, int]] | list[list[int]]) -> BPETokenizer:
+    """The tokenizer that learned ``merges`` (in that order): a trained one, saved and read back.
+
+    Merge i joins tokens a and b into token 256 + i, whose bytes are a's then b's.
+    """
+    vocab = {i: bytes([i]) for i in range(256)}
+    kept: list[tuple[int, int]] = []
+    for i, pair in enumerate(merges):
+        a, b = (int(t) for t in pair)
+        if a not in vocab or b not in vocab:
+            raise ValueError(
+                f"merge {i} joins {a} and {b}, but only tokens 0..{len(vocab) - 1} exist"
+            )
+        vocab[256 + i] = vocab[a] + vocab[b]
+        kept.append((a, b))
     return BPETokenizer(merges=kept, vocab=vocab)
 
 

@@ -127,6 +127,12 @@
       .catch(() => {});
   }
 
+  // Stop the run of a demo that is still computing (the tiny GPT writing): the worker ends it
+  // between two slices of work and answers its call with {ok: false, cancelled: true}.
+  function cancelPython(name) {
+    if (python.worker && python.state === "ready") python.worker.postMessage({ type: "cancel", name });
+  }
+
   class StopError extends Error {}
 
   window.genaiCourse = {
@@ -136,6 +142,7 @@
     callPython,
     checkPython,
     preparePython,
+    cancelPython,
     StopError,
   };
   if (script.hasAttribute("data-start")) startPython();

@@ -11,7 +11,7 @@
   // the Python client (python.js) is loaded in the <head> of every page the plugin renders
   if (!window.genaiCourse) return;
   const config = window.__genaiCourse || {};
-  const { python, startPython, restartPython, callPython, preparePython, StopError } =
+  const { python, startPython, restartPython, callPython, preparePython, cancelPython, StopError } =
     window.genaiCourse;
   const timeLimit = python.timeLimit;
   python.onFailure = () => {
@@ -114,6 +114,8 @@
       if (python.state === "failed") return;
       if (busy) {
         queued = true;
+        // a run still going (text being written) is stopped, and the new one starts at once
+        cancelPython(name);
         return;
       }
       busy = true;
@@ -126,7 +128,8 @@
             if (!queued && root.isConnected) show(partial);
           });
           if (!root.isConnected) return;
-          if (!queued) show(result);
+          // a cancelled run was replaced by a newer one (queued), which runs next
+          if (!queued && !result.cancelled) show(result);
         } while (queued);
       } catch (error) {
         if (!root.isConnected) return;
@@ -341,6 +344,8 @@
   // ---- page lifecycle ------------------------------------------------------------------------
 
   function mountAll() {
+    // a demo of the page just left may still be computing (writing): stop it
+    mounted.forEach((demo) => !demo.root.isConnected && cancelPython(demo.root.dataset.demo));
     mounted.clear();
     const roots = document.querySelectorAll(".gc-demo[data-demo]");
     roots.forEach((root) => mounted.add(mountDemo(root)));

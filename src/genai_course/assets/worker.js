@@ -2,12 +2,14 @@
 // Messages in:  {type: "init", indexURL, packages, snapshot, wheels, unzipScript}
 //               then {type: "load", name, source} (warm-up) and {type: "run", id, name, source, params}
 //               or {type: "check", id, spec, source} (an exercise)
+//               and {type: "cancel", name} (stop that demo's run: a newer one is on its way)
 // Messages out: {type: "ready", versions, phases} | {type: "init-error", message}
 //               | {type: "partial", id, result} (zero or more) then {type: "result", id, result}
+//                 (result {ok: false, cancelled: true} for a run that was cancelled)
 "use strict";
 
 let pyodide = null;
-let runDemo = null;
+let startDemo = null;
 let loadProgram = null;
 let checkExercise = null;
 
@@ -148,7 +150,7 @@ async function init(indexURL, packages, snapshotURL, wheels, unzipScript) {
   phases.packages = performance.now();
   try {
     const demo = pyodide.pyimport("genai_course.demo");
-    runDemo = demo.run_demo;
+    startDemo = demo.start_demo;
     loadProgram = demo.load_program;
   } catch (error) {
     throw new Error(problems.join("; ") || String(error));
@@ -187,17 +189,66 @@ self.onmessage = async (event) => {
     }
     self.postMessage({ type: "result", id: message.id, result: JSON.parse(json) });
   } else if (message.type === "run") {
-    let json;
-    const params = pyodide.toPy(message.params);
-    // a render that yields sends its steps as they come (the tiny GPT writing)
-    const partial = (text) => self.postMessage({ type: "partial", id: message.id, result: JSON.parse(text) });
-    try {
-      json = runDemo(message.source, message.name, params, partial);
-    } catch (error) {
-      json = JSON.stringify({ ok: false, traceback: String(error), output: "" });
-    } finally {
-      params.destroy();
-    }
-    self.postMessage({ type: "result", id: message.id, result: JSON.parse(json) });
+    startRun(message);
+  } else if (message.type === "cancel") {
+    for (const run of runs) if (run.name === message.name) run.cancelled = true;
   }
 };
+
+// ---- runs done in slices, so that a newer request can stop one -------------------------------
+// A render that yields (the tiny GPT writing) is advanced SLICE seconds at a time; between two
+// slices the worker reads its messages, and a "cancel" for that demo ends the run there. Without
+// SharedArrayBuffer there is no other way to reach a running Python; a slice is short enough
+// that a control moved while the text is written takes effect within a fraction of a second.
+const SLICE = 0.02;
+const runs = new Set();
+
+// Back to the event loop, then on at once (setTimeout would wait at least 4 ms when nested).
+const ticks = [];
+const channel = new MessageChannel();
+channel.port1.onmessage = () => ticks.shift()();
+function nextTick(callback) {
+  ticks.push(callback);
+  channel.port2.postMessage(null);
+}
+
+function startRun(message) {
+  const params = pyodide.toPy(message.params);
+  // a render that yields sends its steps as they come
+  const partial = (text) => {
+    if (!run.cancelled) self.postMessage({ type: "partial", id: message.id, result: JSON.parse(text) });
+  };
+  const run = { id: message.id, name: message.name, cancelled: false, demo: null };
+  try {
+    run.demo = startDemo(message.source, message.name, params, partial);
+  } catch (error) {
+    finish(run, JSON.stringify({ ok: false, traceback: String(error), output: "" }));
+    return;
+  } finally {
+    params.destroy();
+  }
+  runs.add(run);
+  advance(run);
+}
+
+function advance(run) {
+  if (run.cancelled) {
+    run.demo.close();
+    finish(run, JSON.stringify({ ok: false, cancelled: true, output: "" }));
+    return;
+  }
+  let json;
+  try {
+    json = run.demo.advance(SLICE);
+  } catch (error) {
+    json = JSON.stringify({ ok: false, traceback: String(error), output: "" });
+  }
+  if (json === undefined) nextTick(() => advance(run));
+  else finish(run, json);
+}
+
+function finish(run, json) {
+  runs.delete(run);
+  if (run.demo) run.demo.destroy();
+  self.postMessage({ type: "result", id: run.id, result: JSON.parse(json) });
+}

@@ -82,7 +82,10 @@ const theme = EditorView.theme({
   },
   // quieter than the code, still above 4.5:1 in both schemes
   ".cm-gutterElement": { opacity: "0.8" },
-  ".cm-activeLine, .cm-activeLineGutter": { backgroundColor: "var(--md-code-hl-color--light)" },
+  // the current line is marked in the gutter only: a tinted line would take the highlighted
+  // code (keywords, strings) below 4.5:1
+  ".cm-activeLine": { backgroundColor: "transparent" },
+  ".cm-activeLineGutter": { backgroundColor: "var(--md-code-hl-color--light)" },
   ".cm-activeLineGutter.cm-gutterElement": { opacity: "1" },
   // the theme's highlight colour is opaque: the selection, drawn under the text, takes a third
   "&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, .cm-content ::selection":

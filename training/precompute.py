@@ -1,0 +1,45 @@
+"""Compute once what the demos would otherwise compute each time their page opens.
+
+    .venv/bin/python training/precompute.py
+
+writes, into src/genai_course/data/:
+
+- ``face_basis.npz``: the compression demo's face family and its PCA, ``compression.face_basis()``
+  (120 faces as 8-bit images, U and S; about 0.6 MB where the components would take 15 MB);
+- ``course_bpe.json``: the tokenizer demo's merges, ``tokenizer.train_bpe(course text, 600)``,
+  with the sha256 of the text they were learned from.
+
+The tests (test_compression.py, test_tokenizer.py) compute both again and compare: run this
+script whenever the face drawing, the PCA or the course text changes.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from genai_course import compression, tokenizer
+
+DATA = Path(__file__).resolve().parents[1] / "src" / "genai_course" / "data"
+BPE_MERGES = 600
+
+
+def main() -> None:
+    basis = compression.face_basis()
+    levels = np.round(basis.faces * 255.0).astype(np.uint8)
+    np.savez_compressed(DATA / "face_basis.npz", faces=levels, u=basis.u, s=basis.s)
+    text = (DATA / "course_text.txt").read_text("utf-8")
+    trained = tokenizer.train_bpe(text, BPE_MERGES)
+    record = {
+        "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "num_merges": BPE_MERGES,
+        "merges": trained.merges,
+    }
+    (DATA / "course_bpe.json").write_text(json.dumps(record, separators=(",", ":")) + "\n")
+    for name in ("face_basis.npz", "course_bpe.json"):
+        print(f"{name}: {(DATA / name).stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -49,9 +49,9 @@ def firefox_binary() -> str:
     found = (
         os.environ.get("GENAI_FIREFOX") or shutil.which("firefox-esr") or shutil.which("firefox")
     )
-    if not found:
+    if not found or not os.access(found, os.X_OK):
         missing(
-            "Firefox",
+            f"Firefox ({found or 'firefox-esr'})",
             "Run ./dev test as root (it installs Debian's firefox-esr), "
             "or apt-get install firefox-esr, or set GENAI_FIREFOX.",
         )
@@ -62,9 +62,9 @@ def minibrowser() -> str:
     found = os.environ.get("GENAI_MINIBROWSER") or next(
         iter(sorted(glob.glob("/usr/lib/*/webkit2gtk-4.1/MiniBrowser"))), None
     )
-    if not found:
+    if not found or not os.access(found, os.X_OK):
         missing(
-            "WebKitGTK's MiniBrowser",
+            f"WebKitGTK's MiniBrowser ({found or 'webkit2gtk-4.1/MiniBrowser'})",
             "apt-get install libwebkit2gtk-4.1-0 (./dev test "
             "does, as root), or set GENAI_MINIBROWSER.",
         )

@@ -50,7 +50,7 @@ def text_and_odds(prompt: str, steps: list[gpt.GenerationStep]) -> list[Panel]:
             f"Candidates for character {len(steps)}",
             svg.bar_chart(
                 [p for _, p in step.candidates],
-                [repr(c)[1:-1] or "·" for c, _ in step.candidates],
+                [repr(c)[1:-1].replace(" ", "·") for c, _ in step.candidates],
                 title=f"Most likely characters at step {len(steps)}",
                 description=f"The distribution it drew {step.char!r} from (probability "
                 f"{step.probability:.2f}), after temperature, top-k and top-p.",
@@ -90,7 +90,7 @@ def render(
     window = text[-32:]
     _, attention = gpt.forward(MODEL, gpt.encode(MODEL, window))
     weights = attention[layer - 1, head - 1]
-    labels = [repr(c)[1:-1] or "·" for c in window]
+    labels = [repr(c)[1:-1].replace(" ", "·") for c in window]
     chosen = np.array([step.probability for step in steps])
     summary = (
         f"Wrote {len(written)} characters after {prompt!r}: {written!r}. The last character "

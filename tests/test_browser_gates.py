@@ -38,15 +38,20 @@ def record(name: str, values: dict[str, object]) -> None:
     path.write_text(json.dumps(data, indent=1, sort_keys=True))
 
 
+# a laptop (Playwright's default 1280 × 720) and a phone, where wide tables and formulas scroll
+SCREENS = {"desktop": {}, "phone": {"viewport": {"width": 375, "height": 667}}}
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_serious_violations_and_nothing_leaves_the_origin(
-    browser: object, server: Server, built_site: Path, scheme: str
+    browser: object, server: Server, built_site: Path, scheme: str, screen: str
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
     log = RequestLog()
-    context = open_context(browser, log, color_scheme=scheme)
+    context = open_context(browser, log, color_scheme=scheme, **SCREENS[screen])
     page = context.new_page()  # type: ignore[attr-defined]
     problems: list[str] = []
     rules: set[str] = set()
@@ -65,7 +70,10 @@ def test_axe_finds_no_serious_violations_and_nothing_leaves_the_origin(
                 targets = [n["target"] for n in violation["nodes"][:3]]
                 problems.append(f"/{path}: {violation['id']} ({violation['impact']}) {targets}")
     context.close()  # type: ignore[attr-defined]
-    record(f"axe-{scheme}", {"pages": len(pages), "rules": len(rules), "requests": len(log.urls)})
+    record(
+        f"axe-{scheme}-{screen}",
+        {"pages": len(pages), "rules": len(rules), "requests": len(log.urls)},
+    )
     assert len(pages) >= 5
     assert not problems, "\n".join(problems)
     assert not log.outside, f"requests left the site's origin: {log.outside}"

@@ -182,3 +182,105 @@ def test_charts_are_well_formed() -> None:
     )
     with pytest.raises(ValueError, match="as many labels"):
         svg.bar_chart([1.0], ["a", "b"], title="t", description="d")
+
+
+def figures_of_every_kind() -> dict[str, ET.Element]:
+    rng = np.random.default_rng(1)
+    words = ["great", "good", "awesome", "fine", "okay", "bad", "long", "boring", "terrible"]
+    return {
+        "words heatmap": parse(
+            svg.heatmap(rng.random((9, 9)), words, words, title="t", description="d")
+        ),
+        "tall heatmap": parse(
+            svg.heatmap(
+                rng.random((128, 2)),
+                [str(i) for i in range(128)],
+                ["a", "b"],
+                title="t",
+                description="d",
+            )
+        ),
+        "wide heatmap": parse(
+            svg.heatmap(
+                rng.random((32, 64)),
+                [str(i) for i in range(32)],
+                [str(j) for j in range(64)],
+                title="t",
+                description="d",
+            )
+        ),
+        "120 bars": parse(
+            svg.bar_chart(
+                rng.random(120), [str(i + 1) for i in range(120)], title="t", description="d"
+            )
+        ),
+        "word bars": parse(
+            svg.bar_chart(
+                rng.random(9), words, overlay=rng.random(9), cutoff=0.3, title="t", description="d"
+            )
+        ),
+        "lines": parse(
+            svg.line_chart(
+                np.arange(50),
+                {f"column {j}": rng.random(50) for j in range(8)},
+                title="t",
+                description="d",
+            )
+        ),
+        "scatter": parse(
+            svg.scatter(
+                rng.normal(size=(99, 2)),
+                marked={"z = [3.4, 0]": (3.4, 0)},
+                title="t",
+                description="d",
+                extent=3.5,
+            )
+        ),
+        "tokens": parse(svg.token_strip(words * 5, list(range(45)), title="t", description="d")),
+    }
+
+
+@pytest.mark.parametrize("kind", list(figures_of_every_kind()))
+def test_figures_are_laid_out_for_a_panel_and_keep_their_text_large(kind: str) -> None:
+    root = figures_of_every_kind()[kind]
+    _, _, width, height = (float(v) for v in root.get("viewBox").split())
+    # one viewBox unit is about one CSS px in a phone's or a laptop's panel (about 300 px)
+    assert width == svg.WIDTH <= 300
+    if kind != "tokens":  # a token strip wraps like text and may grow
+        assert height <= 460, height  # never scaled down by the page's 70vh height limit
+    assert float(root.get("font-size")) >= 12
+    sizes = [float(el.get("font-size")) for el in root.iter() if el.get("font-size")]
+    assert min(sizes) >= 12, sizes
+    texts = [t for t in root.iter(f"{NS}text")]
+    assert texts
+    for t in texts:  # nothing drawn left of or above the figure (level labels are centred)
+        if t.get("x") is not None and t.get("text-anchor") in (None, "start"):
+            assert 0 <= float(t.get("x")) <= width
+
+
+def test_dense_axes_label_every_kth_item_with_k_a_round_number() -> None:
+    figures = figures_of_every_kind()
+    bar_labels = [t.text for t in figures["120 bars"].iter(f"{NS}text")][2:]
+    assert bar_labels == [str(k) for k in range(20, 121, 20)]
+    wide = list(figures["wide heatmap"].iter(f"{NS}text"))
+    columns = [t.text for t in wide if t.get("text-anchor") == "middle"]  # level, above the map
+    rows = [t.text for t in wide if t.get("x") == "-4"]  # left of the map
+    assert columns == [str(j) for j in range(0, 64, 10)]
+    assert rows == [str(i) for i in range(0, 32, 5)]
+    words = [t.text for t in figures["words heatmap"].iter(f"{NS}text")]
+    assert words[:9] == ["great", "good", "awesome", "fine", "okay", "bad", "long", "boring",
+                         "terrible"]  # fmt: skip
+    # nine bars are too narrow for their values: the data table has them, the legend names marks
+    word_bars = [t.text for t in figures["word bars"].iter(f"{NS}text")]
+    assert "observed" not in word_bars and "bars" in word_bars and "marks" in word_bars
+    two = parse(svg.bar_chart([0.25, 0.75], ["a", "b"], title="t", description="d"))
+    assert {"0.25", "0.75"} <= {t.text for t in two.iter(f"{NS}text")}  # wide bars: values shown
+
+
+def test_long_labels_are_cut_with_an_ellipsis_and_kept_whole_in_the_read_out() -> None:
+    long = "extraordinarily"
+    root = parse(svg.heatmap(np.eye(2), [long, "b"], ["c", long], title="t", description="d"))
+    shown = [t.text for t in root.iter(f"{NS}text")]
+    assert "extraordi…" in shown and long not in shown
+    (layer,) = [r for r in root.iter(f"{NS}rect") if r.get("class") == "gc-cells"]
+    assert json.loads(layer.get("data-rows"))[0] == long

@@ -3,6 +3,10 @@
 Every figure is an accessible image (role="img" with <title> and <desc>), scales to the width of
 a phone (viewBox, no fixed pixel width), draws its text in ``currentColor`` so it reads in the
 light and the dark theme, and escapes every label: labels are often text a learner typed.
+Figures are laid out for the width they are shown at: a panel is about 300 CSS px wide on a
+phone and on a laptop alike, so a viewBox ``WIDTH`` units wide puts one unit at about one CSS px
+and text of ``FONT`` units stays readable. Dense axes show every k-th label (k a round number)
+rather than shrinking the text; the exact values are in the read-out and the data tables.
 Colours: viridis (sequential) and a blue–white–orange diverging map, both readable with the
 common colour-vision deficiencies.
 """
@@ -41,6 +45,18 @@ DASHES = ["", "6 3", "2 2", "8 3 2 3", "1 3", "10 4", "4 2 1 2", "3 3"]
 
 FloatArray = npt.NDArray[np.float64]
 
+# the layout width of every figure, in viewBox units (about CSS px in a panel)
+WIDTH = 280.0
+# the text size of every label, in viewBox units; never smaller
+FONT = 12
+# the width of one character at FONT (DejaVu Sans averages about 0.6 em), and a label's longest
+CHAR_W = 7.2
+LABEL_CHARS = 10
+# a line of labels: their pitch may not be less than this
+LINE = 15.0
+# the tallest plot area; a taller figure would be scaled down by the page's max-height
+MAX_PLOT_H = 300.0
+
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16)
@@ -66,12 +82,14 @@ def colour(t: float, colormap: str = "sequential") -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _open(width: float, height: float, title: str, description: str, id_prefix: str) -> str:
+def _open(
+    width: float, height: float, title: str, description: str, id_prefix: str, kind: str = ""
+) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="100%" role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
-        f'font-size="11" fill="currentColor" class="gc-svg">'
+        f'font-size="{FONT}" fill="currentColor" class="gc-svg{kind and " " + kind}">'
         f'<title id="{id_prefix}-title">{escape(title)}</title>'
         f'<desc id="{id_prefix}-desc">{escape(description)}</desc>'
     )
@@ -81,9 +99,23 @@ def _fmt(value: float, value_format: str) -> str:
     return "—" if not np.isfinite(value) else value_format.format(value)
 
 
-def _thin(n: int, most: int) -> int:
-    """Show every k-th label so that at most ``most`` labels are drawn."""
-    return max(1, -(-n // most))
+def _step(pitch: float, room: float) -> int:
+    """Label every k-th item, k a round number (1, 2, 5, 10, 20, 50, …), so that labels
+    ``pitch`` apart get at least ``room`` each."""
+    k = 1
+    while k * pitch < room:
+        k = k * 5 // 2 if str(k)[0] == "2" else k * 2
+    return k
+
+
+def _short(label: str) -> str:
+    """A label cut to LABEL_CHARS characters, with an ellipsis when it was longer."""
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
+def _text_w(labels: Sequence[str]) -> float:
+    """The width of the longest of these labels once cut, at FONT."""
+    return CHAR_W * max((len(_short(s)) for s in labels), default=1)
 
 
 def _attr_json(value: object) -> str:
@@ -134,17 +166,23 @@ def heatmap(
         high = max(abs(low), abs(high)) or 1.0
         low = -high
     span = (high - low) or 1.0
-    cell = max(4.0, min(28.0, 420.0 / max(rows, cols)))
-    label_w = 8 + 6.5 * min(14, max((len(s) for s in row_labels), default=1))
-    label_h = 8 + 5.0 * min(14, max((len(s) for s in col_labels), default=1))
-    width = label_w + cols * cell + 70
-    height = label_h + rows * cell + 10
+    # rows labelled on the left, columns above: short labels level, longer ones slanted up
+    label_w = 6 + _text_w(row_labels)
+    col_w = _text_w(col_labels)
+    level = col_w <= 3 * CHAR_W
+    # a slanted label leans right by half its length beyond the last column
+    right = 6 + (col_w / 2 if level else col_w * 0.5)
+    cell_w = min(28.0, (WIDTH - label_w - right) / cols)
+    cell_h = min(cell_w, MAX_PLOT_H / rows)
+    label_h = 6 + (FONT if level else col_w * 0.87)
+    width = WIDTH
+    height = label_h + rows * cell_h + 44
     # [rows, cols] -> [rows, cols, 4]: colour-mapped, NaN cells transparent
     rgba = np.zeros((rows, cols, 4), dtype=np.uint8)
     rgba[..., :3] = colours((np.where(finite, m, low) - low) / span, colormap)
     rgba[..., 3] = np.where(finite, 255, 0)
     data = base64.b64encode(png_bytes(rgba)).decode()
-    w, h = cols * cell, rows * cell
+    w, h = cols * cell_w, rows * cell_h
     parts = [_open(width, height, title, description, id_prefix)]
     parts.append(f'<g transform="translate({label_w:.1f},{label_h:.1f})">')
     parts.append(
@@ -160,42 +198,41 @@ def heatmap(
             f'data-rows="{_attr_json([str(r) for r in row_labels])}" '
             f'data-cols="{_attr_json([str(c) for c in col_labels])}" '
             f'data-values="{_attr_json(shown)}"/>'
-            f'<rect class="gc-hl" data-band="row" width="{w:.1f}" height="{cell:.1f}" '
+            f'<rect class="gc-hl" data-band="row" width="{w:.1f}" height="{cell_h:.1f}" '
             f'fill="none" visibility="hidden" pointer-events="none"/>'
-            f'<rect class="gc-hl" data-band="col" width="{cell:.1f}" height="{h:.1f}" '
+            f'<rect class="gc-hl" data-band="col" width="{cell_w:.1f}" height="{h:.1f}" '
             f'fill="none" visibility="hidden" pointer-events="none"/>'
         )
-    fs = min(11.0, max(6.0, cell * 0.8))
-    step = _thin(rows, 40)
-    for i in range(0, rows, step):
+    for i in range(0, rows, _step(cell_h, LINE)):
         parts.append(
-            f'<text x="-4" y="{(i + 0.5) * cell:.1f}" text-anchor="end" dominant-baseline="middle" '
-            f'font-size="{fs:.1f}">{escape(row_labels[i][:14])}</text>'
+            f'<text x="-4" y="{(i + 0.5) * cell_h:.1f}" text-anchor="end" '
+            f'dominant-baseline="middle">{escape(_short(row_labels[i]))}</text>'
         )
-    step = _thin(cols, 40)
-    for j in range(0, cols, step):
-        x = (j + 0.5) * cell
+    for j in range(0, cols, _step(cell_w, col_w + 6 if level else LINE)):
+        x = (j + 0.5) * cell_w
+        placed = 'text-anchor="middle"' if level else 'transform="rotate(-60)"'
         parts.append(
-            f'<text transform="translate({x:.1f},-4) rotate(-60)" font-size="{fs:.1f}">'
-            f"{escape(col_labels[j][:14])}</text>"
+            f'<g transform="translate({x:.1f},-5)"><text {placed}>'
+            f"{escape(_short(col_labels[j]))}</text></g>"
         )
     parts.append("</g>")
-    parts.append(_legend(width - 58, label_h, rows * cell, low, high, colormap, id_prefix))
+    parts.append(_legend(label_w, label_h + h + 10, low, high, colormap, id_prefix))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _legend(x: float, y: float, h: float, low: float, high: float, cmap: str, prefix: str) -> str:
-    h = max(h, 40.0)
+def _legend(x: float, y: float, low: float, high: float, cmap: str, prefix: str) -> str:
+    """The colour scale, a bar below the map from its lowest value (left) to its highest."""
+    w = min(160.0, WIDTH - x - 6)
     stops = "".join(
-        f'<stop offset="{t:.2f}" stop-color="{colour(1 - t, cmap)}"/>' for t in np.linspace(0, 1, 9)
+        f'<stop offset="{t:.2f}" stop-color="{colour(t, cmap)}"/>' for t in np.linspace(0, 1, 9)
     )
     return (
-        f'<defs><linearGradient id="{prefix}-legend" x1="0" y1="0" x2="0" y2="1">{stops}'
+        f'<defs><linearGradient id="{prefix}-legend" x1="0" y1="0" x2="1" y2="0">{stops}'
         f"</linearGradient></defs>"
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="10" height="{h:.1f}" fill="url(#{prefix}-legend)"/>'
-        f'<text x="{x + 14:.1f}" y="{y + 8:.1f}">{high:.3g}</text>'
-        f'<text x="{x + 14:.1f}" y="{y + h:.1f}">{low:.3g}</text>'
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="10" fill="url(#{prefix}-legend)"/>'
+        f'<text x="{x:.1f}" y="{y + 24:.1f}">{low:.3g}</text>'
+        f'<text x="{x + w:.1f}" y="{y + 24:.1f}" text-anchor="end">{high:.3g}</text>'
     )
 
 
@@ -209,63 +246,93 @@ def bar_chart(
     highlight: Sequence[int] | None = None,
     cutoff: float | npt.ArrayLike | None = None,
     value_format: str = "{:.2f}",
+    series_names: tuple[str, str] = ("bars", "marks"),
     id_prefix: str = "bars",
 ) -> str:
-    """Vertical bars with their values; ``overlay`` draws a second series as marks (e.g. the
-    expected probabilities over observed frequencies), ``cutoff`` a labelled horizontal line."""
+    """Vertical bars; ``overlay`` draws a second series as marks (e.g. the expected
+    probabilities over observed frequencies) with a legend naming both (``series_names``),
+    ``cutoff`` a labelled horizontal line. Each bar's value is written above it where it fits."""
     v = np.asarray(values, dtype=np.float64)
     if v.ndim != 1 or v.size == 0 or v.size != len(labels):
         raise ValueError(f"bar_chart needs as many labels ({len(labels)}) as values ({v.size})")
     if not np.all(np.isfinite(v)):
         raise ValueError("bar_chart values must be finite")
     marks = None if overlay is None else np.asarray(overlay, dtype=np.float64)
+    bars_name, marks_name = series_names
     top = max(float(v.max()), float(marks.max()) if marks is not None else 0.0, 1e-12)
-    bar_w = max(10.0, min(44.0, 440.0 / v.size))
-    plot_h, left, base_y = 160.0, 34.0, 180.0
-    # a few bars keep a sensible width rather than being scaled up to the whole column
-    width = max(left + v.size * bar_w + 10, 280.0)
-    height = base_y + 8 + 5.5 * min(14, max(len(s) for s in labels))
-    emphasis = set(highlight) if highlight is not None else set(range(v.size))
+    n = v.size
+    label_w = _text_w(labels)
+    level = label_w <= 3 * CHAR_W
+    top_label = f"{top:.2g}"
+    # a slanted label hangs down-left from its bar: the first one needs room on the left
+    left = 6 + max(CHAR_W * len(top_label), 0 if level else label_w * 0.5 - 6)
+    bar_w = min(44.0, (WIDTH - left - 6) / n)
+    gap = min(2.0, bar_w * 0.15)
+    plot_h, top_y = 160.0, 10.0
+    base_y = top_y + plot_h
+    label_h = FONT + 6 if level else label_w * 0.87 + 10
+    legend_y = base_y + label_h + 12
+    width = WIDTH
+    height = legend_y + (FONT + 8 if marks is not None else 0)
+    emphasis = set(highlight) if highlight is not None else set(range(n))
     parts = [_open(width, height, title, description, id_prefix)]
     parts.append(
-        f'<line x1="{left}" y1="{base_y}" x2="{width - 6:.1f}" y2="{base_y}" stroke="currentColor" '
-        f'stroke-opacity="0.5"/><text x="{left - 4}" y="{base_y - plot_h + 4:.1f}" '
-        f'text-anchor="end" font-size="9">{top:.2g}</text>'
-        f'<text x="{left - 4}" y="{base_y}" text-anchor="end" font-size="9">0</text>'
+        f'<line x1="{left}" y1="{base_y}" x2="{left + n * bar_w:.1f}" y2="{base_y}" '
+        f'stroke="currentColor" stroke-opacity="0.5"/><text x="{left - 4}" y="{top_y + 4:.1f}" '
+        f'text-anchor="end">{top_label}</text>'
+        f'<text x="{left - 4}" y="{base_y}" text-anchor="end">0</text>'
     )
+    # a value above each bar only where it fits; otherwise the tooltip and the data table say it
+    show_values = bar_w >= CHAR_W * max(len(_fmt(x, value_format)) for x in v) + 4
+    step = _step(bar_w, label_w + 6 if level else LINE)
     for i, value in enumerate(v):
         x = left + i * bar_w
         h = plot_h * value / top
         opacity = "0.9" if i in emphasis else "0.3"
         parts.append(
-            f'<rect x="{x + 2:.1f}" y="{base_y - h:.1f}" width="{bar_w - 4:.1f}" height="{h:.1f}" '
-            f'fill="{SERIES[0]}" fill-opacity="{opacity}"><title>{escape(labels[i])}: '
-            f"{_fmt(value, value_format)}</title></rect>"
+            f'<rect x="{x + gap:.1f}" y="{base_y - h:.1f}" width="{bar_w - 2 * gap:.2f}" '
+            f'height="{h:.1f}" fill="{SERIES[0]}" fill-opacity="{opacity}">'
+            f"<title>{escape(labels[i])}: {_fmt(value, value_format)}</title></rect>"
         )
-        if bar_w >= 24:
+        if show_values:
             parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{base_y - h - 3:.1f}" text-anchor="middle" '
-                f'font-size="8">{_fmt(value, value_format)}</text>'
+                f'<text x="{x + bar_w / 2:.1f}" y="{base_y - h - 3:.1f}" text-anchor="middle">'
+                f"{_fmt(value, value_format)}</text>"
             )
-        parts.append(
-            f'<text transform="translate({x + bar_w / 2 + 3:.1f},{base_y + 6}) rotate(60)" '
-            f'font-size="9">{escape(labels[i][:14])}</text>'
-        )
+        # every step-th label, counted from 1 so that 1-based numbers read 10, 20, 30, …
+        if step == 1 or (i + 1) % step == 0:
+            placed = (
+                f'<text x="{x + bar_w / 2:.1f}" y="{base_y + FONT + 3:.1f}" text-anchor="middle">'
+                if level
+                else f'<text transform="translate({x + bar_w / 2 + 4:.1f},{base_y + 8}) '
+                f'rotate(-60)" text-anchor="end">'
+            )
+            parts.append(f"{placed}{escape(_short(labels[i]))}</text>")
         if marks is not None:
             y = base_y - plot_h * marks[i] / top
             parts.append(
                 f'<line x1="{x + 1:.1f}" y1="{y:.1f}" x2="{x + bar_w - 1:.1f}" y2="{y:.1f}" '
-                f'stroke="{SERIES[1]}" stroke-width="3"><title>{escape(labels[i])} expected: '
-                f"{_fmt(marks[i], value_format)}</title></line>"
+                f'stroke="{SERIES[1]}" stroke-width="3"><title>{escape(labels[i])} '
+                f"{escape(marks_name)}: {_fmt(marks[i], value_format)}</title></line>"
             )
+    if marks is not None:
+        second = left + 36 + CHAR_W * len(bars_name)
+        parts.append(
+            f'<rect x="{left}" y="{legend_y - 9:.1f}" width="16" height="10" fill="{SERIES[0]}" '
+            f'fill-opacity="0.9"/><text x="{left + 20}" y="{legend_y:.1f}">'
+            f"{escape(bars_name)}</text>"
+            f'<line x1="{second:.1f}" y1="{legend_y - 4:.1f}" x2="{second + 16:.1f}" '
+            f'y2="{legend_y - 4:.1f}" stroke="{SERIES[1]}" stroke-width="3"/>'
+            f'<text x="{second + 20:.1f}" y="{legend_y:.1f}">{escape(marks_name)}</text>'
+        )
     if cutoff is not None:
         c = float(np.asarray(cutoff))
         y = base_y - plot_h * c / top
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - 6:.1f}" y2="{y:.1f}" '
             f'stroke="{SERIES[5]}" '
-            f'stroke-dasharray="5 3"/><text x="{width - 8:.1f}" y="{y - 3:.1f}" text-anchor="end" '
-            f'font-size="9">cutoff {_fmt(c, value_format)}</text>'
+            f'stroke-dasharray="5 3"/><text x="{width - 8:.1f}" y="{y - 3:.1f}" text-anchor="end">'
+            f"cutoff {_fmt(c, value_format)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -293,19 +360,26 @@ def line_chart(
         lo, hi = lo - 1, hi + 1
     x_lo, x_hi = float(xs.min()), float(xs.max()) if xs.size else 1.0
     x_span = (x_hi - x_lo) or 1.0
-    left, top, w, h = 40.0, 10.0, 400.0, 170.0
-    legend_h = 16 * ((len(ys) + 2) // 3)
-    parts = [_open(left + w + 10, top + h + 40 + legend_h, title, description, id_prefix)]
+    ticks = [f"{hi:.3g}", f"{lo:.3g}"]
+    left = FONT + 8 + CHAR_W * max(len(t) for t in ticks)
+    top, h = 10.0, 150.0
+    w = WIDTH - left - 10
+    # the legend: as many entries a line as fit
+    entry = 40 + CHAR_W * max((len(_short(name)) for name in ys), default=1)
+    per_line = max(1, int(w // entry))
+    legend_y = top + h + 2 * FONT + 14
+    height = legend_y + (FONT + 6) * -(-len(ys) // per_line)
+    parts = [_open(WIDTH, height, title, description, id_prefix)]
     parts.append(
         f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="currentColor" '
-        f'stroke-opacity="0.4"/><text x="{left - 4}" y="{top + 8}" text-anchor="end" '
-        f'font-size="9">{hi:.3g}</text><text x="{left - 4}" y="{top + h}" text-anchor="end" '
-        f'font-size="9">{lo:.3g}</text><text x="{left}" y="{top + h + 12}" font-size="9">'
-        f'{x_lo:.3g}</text><text x="{left + w}" y="{top + h + 12}" text-anchor="end" '
-        f'font-size="9">{x_hi:.3g}</text><text x="{left + w / 2}" y="{top + h + 14}" '
-        f'text-anchor="middle" font-size="10">{escape(x_label)}</text>'
-        f'<text transform="translate(10,{top + h / 2}) rotate(-90)" text-anchor="middle" '
-        f'font-size="10">{escape(y_label)}</text>'
+        f'stroke-opacity="0.4"/><text x="{left - 4}" y="{top + 8}" text-anchor="end">{ticks[0]}'
+        f'</text><text x="{left - 4}" y="{top + h}" text-anchor="end">{ticks[1]}</text>'
+        f'<text x="{left}" y="{top + h + FONT + 4}">{x_lo:.3g}</text>'
+        f'<text x="{left + w}" y="{top + h + FONT + 4}" text-anchor="end">{x_hi:.3g}</text>'
+        f'<text x="{left + w / 2}" y="{top + h + FONT + 4}" text-anchor="middle">'
+        f"{escape(x_label)}</text>"
+        f'<text transform="translate({FONT},{top + h / 2}) rotate(-90)" text-anchor="middle">'
+        f"{escape(y_label)}</text>"
     )
     for n, (name, s) in enumerate(ys.items()):
         px = left + (xs - x_lo) / x_span * w
@@ -316,10 +390,10 @@ def line_chart(
             f'<polyline points="{points}" fill="none" stroke="{SERIES[n % 8]}" '
             f'stroke-width="1.8"{dash}><title>{escape(name)}</title></polyline>'
         )
-        lx, ly = left + (n % 3) * 135, top + h + 30 + 16 * (n // 3)
+        lx, ly = left + (n % per_line) * entry, legend_y + (FONT + 6) * (n // per_line)
         parts.append(
-            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 24}" y2="{ly - 4}" stroke="{SERIES[n % 8]}" '
-            f'stroke-width="2"{dash}/><text x="{lx + 28}" y="{ly}">{escape(name[:18])}</text>'
+            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 28}" y2="{ly - 4}" stroke="{SERIES[n % 8]}" '
+            f'stroke-width="2"{dash}/><text x="{lx + 32}" y="{ly}">{escape(_short(name))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -391,7 +465,8 @@ def scatter(
     if pts.ndim != 2 or pts.shape[1] != 2:
         raise ValueError(f"scatter needs points of shape [n, 2], got {pts.shape}")
     reach = extent or float(np.abs(pts).max(initial=1.0)) * 1.1
-    size, pad = 300.0, 20.0
+    pad = 20.0
+    size = WIDTH - 2 * pad
 
     def to_xy(p: FloatArray) -> tuple[FloatArray, FloatArray]:
         return pad + (p[..., 0] + reach) / (2 * reach) * size, pad + (reach - p[..., 1]) / (
@@ -404,7 +479,7 @@ def scatter(
         f'<line x1="{pad}" y1="{mid}" x2="{pad + size}" y2="{mid}" stroke="currentColor" '
         f'stroke-opacity="0.3"/><line x1="{mid}" y1="{pad}" x2="{mid}" y2="{pad + size}" '
         f'stroke="currentColor" stroke-opacity="0.3"/>'
-        f'<text x="{pad + size}" y="{mid - 4}" text-anchor="end" font-size="9">{reach:.2g}</text>'
+        f'<text x="{pad + size}" y="{mid - 4}" text-anchor="end">{reach:.2g}</text>'
     )
     xs, ys = to_xy(pts)
     parts.append(
@@ -422,10 +497,14 @@ def scatter(
         )
     for name, (px, py) in (marked or {}).items():
         cx, cy = to_xy(np.array([px, py]))
+        # the name goes to the right of its cross, or to the left where it would leave the figure
+        flip = cx + 7 + CHAR_W * len(name) > size + 2 * pad
+        tx, anchor = (cx - 7, "end") if flip else (cx + 7, "start")
         parts.append(
             f'<path d="M{cx - 5:.1f},{cy - 5:.1f}L{cx + 5:.1f},{cy + 5:.1f}M{cx - 5:.1f},'
             f'{cy + 5:.1f}L{cx + 5:.1f},{cy - 5:.1f}" stroke="{SERIES[5]}" stroke-width="2.5"/>'
-            f'<text x="{cx + 7:.1f}" y="{cy - 6:.1f}">{escape(name)}</text>'
+            f'<text x="{tx:.1f}" y="{max(cy - 6, FONT):.1f}" text-anchor="{anchor}">'
+            f"{escape(name)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -470,21 +549,24 @@ def token_strip(
     """Tokens as a row of boxes (wrapping), each with its text and its id underneath."""
     if len(pieces) != len(ids):
         raise ValueError(f"token_strip needs one id per piece, got {len(pieces)} and {len(ids)}")
-    width, x, y, row_h = 460.0, 4.0, 4.0, 44.0
+    width, x, y, row_h = WIDTH, 4.0, 4.0, 2 * FONT + 20
     boxes = []
     for n, (piece, token_id) in enumerate(zip(pieces, ids, strict=True)):
         shown = piece.replace(" ", "·")[:16] or "∅"
-        w = max(30.0, 7.2 * len(shown) + 10)
+        # monospace at FONT + 1: 0.6 em a character
+        w = max(CHAR_W * len(str(token_id)) + 8, 0.6 * (FONT + 1) * len(shown) + 10)
         if x + w > width - 4 and x > 4:
             x, y = 4.0, y + row_h
         boxes.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="24" rx="3" '
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{FONT + 12}" rx="3" '
             f'fill="{SERIES[n % 6]}" fill-opacity="0.25" stroke="{SERIES[n % 6]}">'
             f"<title>{escape(repr(piece))} → id {token_id}</title></rect>"
-            f'<text x="{x + w / 2:.1f}" y="{y + 16:.1f}" text-anchor="middle" '
-            f'font-family="monospace" font-size="12">{escape(shown)}</text>'
-            f'<text x="{x + w / 2:.1f}" y="{y + 36:.1f}" text-anchor="middle" font-size="9">'
+            f'<text x="{x + w / 2:.1f}" y="{y + FONT + 5:.1f}" text-anchor="middle" '
+            f'font-family="monospace" font-size="{FONT + 1}">{escape(shown)}</text>'
+            f'<text x="{x + w / 2:.1f}" y="{y + 2 * FONT + 15:.1f}" text-anchor="middle">'
             f"{token_id}</text>"
         )
         x += w + 4
-    return _open(width, y + row_h, title, description, id_prefix) + "".join(boxes) + "</svg>"
+    # a strip of text wraps like text: it may grow taller than the page's figure height limit
+    head = _open(width, y + row_h, title, description, id_prefix, kind="gc-flow")
+    return head + "".join(boxes) + "</svg>"

@@ -53,10 +53,45 @@
     if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
   }
 
+  // A wide table or formula scrolls sideways inside its own box on a phone; one that does must be
+  // reachable from the keyboard (focusable, with a name), or its hidden part cannot be read.
+  const SCROLLERS = ".md-typeset__scrollwrap, .katex-display, div.arithmatex, .gc-alt, .gc-output";
+
+  function labelScrollables() {
+    const counts = {};
+    document.querySelectorAll(SCROLLERS).forEach((box) => {
+      const scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      const ours = box.dataset.gcScroll !== undefined;
+      if (scrolls && (ours || !box.hasAttribute("tabindex"))) {
+        box.dataset.gcScroll = "";
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        // each region's name is unique on the page: "Table 2, scrollable"
+        const what = box.querySelector("table") ? "Table" : box.matches(".katex-display, div.arithmatex") ? "Formula" : "Output";
+        counts[what] = (counts[what] || 0) + 1;
+        box.setAttribute("aria-label", `${what} ${counts[what]}, scrollable`);
+      } else if (!scrolls && ours) {
+        delete box.dataset.gcScroll;
+        ["tabindex", "role", "aria-label"].forEach((name) => box.removeAttribute(name));
+      }
+    });
+  }
+
+  let resizing = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(labelScrollables, 200);
+  });
+  // a "show the data as text" table opened, or a demo's figure and tables redrawn
+  document.addEventListener("toggle", () => labelScrollables(), true);
+
   function mount() {
     nameSearchDialog();
     mountQuizzes(document);
     mountFilters(document);
+    labelScrollables();
+    // the theme's and KaTeX's fonts change widths once they have loaded
+    if (document.fonts) document.fonts.ready.then(labelScrollables);
   }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {

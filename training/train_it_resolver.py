@@ -310,7 +310,7 @@ class Config:
     weight_decay: float = 0.05
     grad_clip: float = 1.0
     init_std: float = 0.1
-    mlm_weight: float = 1.0
+    mlm_weight: float = 0.5
     mlm_start_step: int = 0  # the masked-word task joins in from this step on
     # a curriculum: the first easy_steps steps use only the easy training sentences (two nouns,
     # "it" right after the second); without it training sat at chance for thousands of steps

@@ -1,38 +1,60 @@
-"""Self-attention, step by step: type a sentence and watch each token look at the others.
+"""Self-attention, step by step: who is "it" in "The cat drank the milk because it was hungry"?
 
-Two models to choose from. The default is small, fixed and NOT trained: word vectors and projection
-matrices are drawn from a seeded random generator (see genai_course.toy), so its patterns show how
-attention is computed — Q·Kᵀ, ÷√d_k, mask, softmax, ·V — not what a model has learned. The other is
-the tiny GPT of the course, a real trained model that reads characters; its heads are causal.
+Three models to choose from. The default is a tiny word-level encoder trained (offline, on
+made-up sentences of that kind) to say what "it" refers to; one of its heads does the work, and
+you can switch that head off (see genai_course.coreference). The second is small, fixed and NOT
+trained: word vectors and projection matrices are drawn from a seeded random generator (see
+genai_course.toy), so its patterns show how attention is computed — Q·Kᵀ, ÷√d_k, mask, softmax,
+·V — not what a model has learned. The third is the tiny GPT of the course, a real trained model
+that reads characters; its heads are causal.
 """
 
 import numpy as np
 
-from genai_course import attention, gpt, svg, toy
+from genai_course import attention, coreference, gpt, svg, toy
 from genai_course.demo import Choice, Panel, Slider, Text, Toggle, View
 
 D_MODEL = 64
 NUM_HEADS = 4
 
 TINY_GPT = gpt.load_model()
+RESOLVER = coreference.load_model()
+# the head that resolves "it", counted from 1 as the sliders count
+R_LAYER, R_HEAD = (i + 1 for i in RESOLVER.resolver_head)
 
 CONTROLS = [
     Choice(
         "model",
         "Model",
-        (("toy", "seeded, untrained (words)"), ("gpt", "tiny GPT, trained (characters)")),
-        default="toy",
+        (
+            ("it", "trained to resolve “it” (words)"),
+            ("toy", "seeded, untrained (words)"),
+            ("gpt", "tiny GPT, trained (characters)"),
+        ),
+        default="it",
     ),
     Text(
         "sentence",
         "Sentence",
         default="The cat drank the milk because it was hungry",
         max_length=300,
-        help="Try its twin: The cat drank the milk because it was sweet",
+        help="Try your own: two or three nouns (an animal or person, a food, an object), “it”, "
+        "and a word that fits only one of them.",
     ),
-    Slider("head", "Attention head", 1, NUM_HEADS, 1, default=1),
-    Slider("layer", "Layer (tiny GPT only)", 1, TINY_GPT.n_layer, 1, default=1),
-    Toggle("causal", "Causal mask (a token sees only itself and earlier tokens)", default=False),
+    Text(
+        "sentence_2",
+        "Second sentence, side by side (trained “it” model)",
+        default="The cat drank the milk because it was sweet",
+        max_length=300,
+    ),
+    Slider("head", "Attention head", 1, NUM_HEADS, 1, default=R_HEAD),
+    Slider("layer", "Layer (trained models)", 1, TINY_GPT.n_layer, 1, default=R_LAYER),
+    Toggle(
+        "silence",
+        f"Switch off layer {R_LAYER}, head {R_HEAD}, the head that resolves “it”",
+        default=False,
+    ),
+    Toggle("causal", "Causal mask (untrained model: a token sees only earlier tokens)"),
     Choice(
         "step",
         "Scores shown",
@@ -77,7 +99,70 @@ def trained_heads(sentence: str, layer: int, head: int) -> View:
     )
 
 
-def render(model: str, sentence: str, head: int, layer: int, causal: bool, step: str) -> View:
+def resolved(sentence: str, layer: int, head: int, silence: bool, index: int) -> Panel:
+    """One sentence: the chosen head's weights, the row of "it" outlined, the model's answer."""
+    silenced = RESOLVER.resolver_head if silence else None
+    r = coreference.resolve(RESOLVER, sentence, silenced)
+    w = r.weights[layer - 1, head - 1]
+    answer, p = r.tokens[r.referent], float(np.max(r.probs))
+    looked_at = r.tokens[int(np.argmax(w[r.it]))]
+    off = f" with layer {R_LAYER}, head {R_HEAD} switched off" if silence else ""
+    return Panel(
+        f"“{sentence}”",
+        svg.heatmap(
+            w,
+            r.tokens,
+            r.tokens,
+            title=f"Layer {layer}, head {head}: {sentence}",
+            description=f"Rows are words, columns the words they attend to; each row sums to 1. "
+            f"The row of 'it' is outlined: it attends most to '{looked_at}'. The model "
+            f"answers '{answer}'{off}.",
+            vmin=0.0,
+            vmax=1.0,
+            id_prefix=f"attn-it-{index}",
+            outline_row=r.it,
+        ),
+        alt=svg.data_table(w, r.tokens, r.tokens, caption="Attention weights (row = query)"),
+        caption=f"Answer{off}: “it” is the {answer} ({p:.0%}). In layer {layer}, head {head}, "
+        f"the row of “it” (outlined) peaks on “{looked_at}”.",
+    )
+
+
+def resolver_view(sentences: list[str], layer: int, head: int, silence: bool) -> View:
+    if layer > RESOLVER.n_layer or head > RESOLVER.n_head:
+        raise ValueError(
+            f"The “it” model has {RESOLVER.n_layer} layers of {RESOLVER.n_head} heads: choose "
+            f"a layer and a head of at most {RESOLVER.n_layer} and {RESOLVER.n_head}."
+        )
+    panels = [resolved(s, layer, head, silence, i) for i, s in enumerate(sentences)]
+    note = (
+        f"Layer {R_LAYER}, head {R_HEAD} resolves “it”: switched off, the answer falls to a "
+        "guess. A toy encoder trained on made-up sentences, to show the mechanism."
+    )
+    last = panels[-1]
+    panels[-1] = Panel(last.title, last.svg, last.alt, f"{last.caption} {note}")
+    # "Answer: “it” is the cat (100%). In layer …" -> "“it” is the cat (100%)"
+    answers = [p.caption.split(": ", 1)[1].split(". In layer")[0] for p in panels]
+    state = "switched off" if silence else "on"
+    return View(
+        panels,
+        summary=f"Layer {R_LAYER}, head {R_HEAD} {state}: {answers[0]} in the first sentence, "
+        f"{answers[1]} in the second.",
+    )
+
+
+def render(
+    model: str,
+    sentence: str,
+    sentence_2: str,
+    head: int,
+    layer: int,
+    silence: bool,
+    causal: bool,
+    step: str,
+) -> View:
+    if model == "it":
+        return resolver_view([sentence, sentence_2], layer, head, silence)
     if model == "gpt":
         return trained_heads(sentence, layer, head)
     tokens = toy.split_words(sentence)
@@ -153,9 +238,8 @@ def render(model: str, sentence: str, head: int, layer: int, causal: bool, step:
 
 
 if __name__ == "__main__":
-    print(
-        render("toy", "The cat drank the milk because it was hungry", 1, 1, False, "scaled").summary
-    )
-    print(
-        render("gpt", "The cat drank the milk because it was hungry", 1, 4, False, "scaled").summary
-    )
+    hungry, sweet = (CONTROLS[i].default for i in (1, 2))
+    for silence in (False, True):
+        print(render("it", hungry, sweet, R_HEAD, R_LAYER, silence, False, "scaled").summary)
+    print(render("toy", hungry, sweet, 1, 1, False, False, "scaled").summary)
+    print(render("gpt", hungry, sweet, 1, 4, False, False, "scaled").summary)

@@ -51,7 +51,8 @@ def test_keyboard_change_updates_the_figure_to_the_cpython_result(
     slider.focus()
     page.keyboard.press(key)  # type: ignore[attr-defined]
     assert slider.input_value() == value
-    root.locator("output", has_text=value).wait_for()  # the shown value follows at once
+    # the shown value follows at once
+    root.locator(f'output[for="gc-{demo}-{control}"]', has_text=value).wait_for()
     page.wait_for_function(  # type: ignore[attr-defined]
         f"() => document.querySelector('#gc-demo-{demo}').dataset.state === 'live'",
         timeout=120_000,
@@ -121,3 +122,42 @@ def test_a_heatmap_cell_is_read_out_under_the_pointer_and_with_the_arrow_keys(
     assert readout.inner_text() == f"{rows[4]} → {rows[n - 1]}: {values[4 * n + n - 1]}"
     bands = demo.locator(".gc-panel").first.locator('.gc-hl[visibility="visible"]')
     assert bands.count() == 2  # the row and the column are highlighted
+
+
+def test_the_it_demo_shows_both_sentences_and_its_answer_follows_the_head(
+    page: object, server: Server
+) -> None:
+    page.goto(server.url + "topics/attention/")  # type: ignore[attr-defined]
+    demo = page.locator("#gc-demo-attention")  # type: ignore[attr-defined]
+    panels = demo.locator(".gc-panel")
+
+    def captions() -> list[str]:
+        return [panels.nth(i).locator(".gc-caption").inner_text() for i in range(panels.count())]
+
+    # the figure computed at build time: the notes' two sentences, side by side, answered
+    assert [panels.nth(i).locator("figcaption").inner_text() for i in range(2)] == [
+        "“The cat drank the milk because it was hungry”",
+        "“The cat drank the milk because it was sweet”",
+    ]
+    before = captions()
+    assert "“it” is the cat" in before[0] and "“it” is the milk" in before[1]
+    assert "A toy encoder trained on made-up sentences" in before[1]
+    # switch the resolving head off from the keyboard: the stated answer changes
+    switch = demo.locator("[name=silence]")
+    switch.focus()
+    page.keyboard.press("Space")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => document.querySelector('#gc-demo-attention').dataset.state === 'live'",
+        timeout=120_000,
+    )
+    after = captions()
+    assert all(c.startswith("Answer with layer") and "switched off" in c for c in after)
+    answers = [c.split("“it” is the ")[1].split(" ")[0] for c in after]
+    assert answers != ["cat", "milk"]
+    # a word the model does not know: a message listing its words, the figure kept
+    field = demo.locator("[name=sentence]")
+    field.fill("The dog drank the wine because it was hungry")
+    message = demo.locator('.gc-demo-message[data-message-for=""]')
+    message.get_by_text("does not know 'wine'", exact=False).wait_for(timeout=60_000)
+    assert "nouns: " in message.inner_text() and "hungry" in message.inner_text()
+    assert captions() == after

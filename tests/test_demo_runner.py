@@ -127,7 +127,8 @@ def test_every_control_of_every_demo_survives_bad_values(path: Path) -> None:
             errors = result.get("errors")
             assert isinstance(errors, dict), result  # never a crash: a message for the learner
             message = errors.get(control.name) or errors.get("")
-            assert message and len(str(message)) < 300, result
+            # bounded, whatever was typed (a message may list a model's whole vocabulary)
+            assert message and len(str(message)) < 1200, result
             tried += 1
     assert tried >= len(controls)
 

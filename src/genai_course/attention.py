@@ -164,10 +164,13 @@ def multi_head_attention(
     w_o: npt.ArrayLike,
     num_heads: int,
     causal: bool = False,
+    mask: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """MultiHead(X) = concat(head_1 … head_h)·W_o, head_i = Attention(X·W_q^i, X·W_k^i, X·W_v^i).
 
     Head h uses columns h·d_k … (h+1)·d_k of X·W_q, X·W_k and X·W_v (d_k = d_model / num_heads).
+    ``mask`` (boolean [n, n], True = may attend) applies to every head, as in
+    ``scaled_dot_product_attention``.
     Returns (output [n, d_model], weights [num_heads, n, n]).
     """
     x = np.asarray(x, dtype=np.float64)
@@ -183,7 +186,7 @@ def multi_head_attention(
     _check_heads(num_heads, d_model)
     wq, wk, wv, wo = weights_in
     q, k, v = (split_heads(x @ w, num_heads) for w in (wq, wk, wv))
-    heads, weights = scaled_dot_product_attention(q, k, v, causal=causal)
+    heads, weights = scaled_dot_product_attention(q, k, v, mask=mask, causal=causal)
     # [num_heads, n, d_k] -> [n, d_model]
     concat = heads.transpose(1, 0, 2).reshape(n, d_model)
     output: FloatArray = concat @ wo

@@ -140,8 +140,10 @@ def heatmap(
     cell_titles: bool = True,
     value_format: str = "{:.2f}",
     id_prefix: str = "heatmap",
+    outline_row: int | None = None,
 ) -> str:
     """A matrix as coloured cells; rows and columns labelled. NaN cells are left empty.
+    ``outline_row`` draws a frame round one row and its label (the row a caption talks about).
 
     The cells are one PNG image (one pixel a cell, drawn sharp), so a large matrix costs the page
     one element, not one per cell. Over it lies one focusable layer that carries the labels and
@@ -202,6 +204,12 @@ def heatmap(
             f'fill="none" visibility="hidden" pointer-events="none"/>'
             f'<rect class="gc-hl" data-band="col" width="{cell_w:.1f}" height="{h:.1f}" '
             f'fill="none" visibility="hidden" pointer-events="none"/>'
+        )
+    if outline_row is not None:
+        parts.append(
+            f'<rect class="gc-outline" x="{-label_w + 2:.1f}" y="{outline_row * cell_h:.1f}" '
+            f'width="{label_w - 2 + w:.1f}" height="{cell_h:.1f}" fill="none" '
+            f'stroke="currentColor" stroke-width="2" pointer-events="none"/>'
         )
     for i in range(0, rows, _step(cell_h, LINE)):
         parts.append(

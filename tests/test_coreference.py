@@ -55,14 +55,11 @@ def test_numpy_reproduces_the_reported_held_out_accuracy_and_loss(split: str | N
 
 
 def test_held_out_accuracy_per_split() -> None:
-    # The issue asks for >= 95 % on the held-out sentences. The model reaches it for held-out
-    # pairs of nouns, nearly for held-out nouns (94 %), not for adjectives it met only in
-    # unlabelled sentences (87 %): all held-out sentences together reach 93.8 %. Checked as
-    # reached, not as asked (see training/README.md).
+    # the issue asks for >= 95 % on the held-out sentences, all splits together
+    assert held_out().accuracy >= 0.95
     assert held_out(split="combinations").accuracy >= 0.99
-    assert held_out(split="nouns").accuracy >= 0.94
-    assert held_out(split="adjectives").accuracy >= 0.85
-    assert held_out().accuracy >= 0.93
+    assert held_out(split="nouns").accuracy >= 0.90
+    assert held_out(split="adjectives").accuracy >= 0.90
     assert REPORT["results"]["validation"]["accuracy"] >= 0.99
 
 

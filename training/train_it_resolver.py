@@ -303,7 +303,7 @@ class Config:
     pe_base: float = 10000.0
     dropout: float = 0.0
     batch_size: int = 64
-    max_steps: int = 3000
+    max_steps: int = 4500
     learning_rate: float = 3e-3
     min_learning_rate: float = 3e-4
     warmup_steps: int = 100

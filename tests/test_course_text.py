@@ -125,7 +125,7 @@ def test_the_tiny_gpt_really_is_pre_ln() -> None:
     model = gpt.load_model()
     block = model.blocks[0]
     x = np.random.default_rng(0).normal(size=(5, model.d_model))
-    out, _ = gpt.transformer_block(x, block, model.n_head)
+    out, _, _ = gpt.transformer_block(x, block, model.n_head, gpt.empty_cache(model)[0])
 
     def mha(h: np.ndarray) -> np.ndarray:
         a, _ = attention.multi_head_attention(

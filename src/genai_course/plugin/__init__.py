@@ -28,7 +28,8 @@ from genai_course.plugin.csp import apply_csp
 from genai_course.plugin.data import Course, DataError, load_course
 from genai_course.plugin.embed import DemoError, render_demo_html
 from genai_course.plugin.glossary import link_terms
-from genai_course.plugin.vendor import ensure_fflate, ensure_katex
+from genai_course.plugin.offline import head_tags, web_app_manifest, write_service_worker
+from genai_course.plugin.vendor import ensure_fflate, ensure_katex, ensure_workbox
 
 __all__ = ["CoursePlugin"]
 
@@ -36,7 +37,7 @@ log = get_plugin_logger(__name__)
 
 # A directive is a line of its own: {{ demo("attention") }}
 DIRECTIVE = re.compile(r'^[ \t]*\{\{\s*(\w+)\(\s*(?:"([^"]*)")?\s*\)\s*\}\}[ \t]*$', re.MULTILINE)
-ASSETS = ("python.js", "runtime.js", "worker.js", "math.js", "pages.js", "course.css")
+ASSETS = ("python.js", "runtime.js", "worker.js", "math.js", "pages.js", "course.css", "offline.js")
 
 
 class CoursePlugin(BasePlugin[CourseConfig]):
@@ -50,6 +51,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         self.today = dt.date.today()
         self._files: Files | None = None
         self.docs_dir = Path("docs")
+        self.serving = False  # under `mkdocs serve`: no service worker, live reload as usual
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
 
     # -- configuration and files ---------------------------------------------------------------
 
@@ -74,6 +79,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 snapshot=_flag("GENAI_MEMORY_SNAPSHOT", self.config.memory_snapshot),
             )
             self.vendor = {"katex": ensure_katex(cache), "fflate": ensure_fflate(cache)}
+            self.vendor.update(ensure_workbox(cache))
         except BundleError as error:
             raise PluginError(
                 f"genai-course: the Pyodide bundle cannot be built. {error}"
@@ -94,6 +100,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 "assets/genai-course/math.js",
                 "assets/genai-course/pages.js",
                 "assets/genai-course/runtime.js",
+                "assets/genai-course/offline.js",
             ]
         )
         return config
@@ -119,6 +126,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         files.append(
             File.generated(config, "assets/genai-course/config.js", content=self._runtime_config())
         )
+        self._offline_files(files, config)
         assert self.course is not None
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
         feed = schedule_ics(self.course, config.site_url or "", stamp)
@@ -129,6 +137,15 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             for name in re.findall(r'\{\{\s*demo\(\s*"(\w+)"\s*\)\s*\}\}', file.content_string)
         }
         return files
+
+    def _offline_files(self, files: Files, config: MkDocsConfig) -> None:
+        """The web app manifest and its icons (the service worker is written after the build)."""
+        icons = resources.files("genai_course") / "assets" / "icons"
+        for icon in icons.iterdir():
+            uri = f"assets/genai-course/icons/{icon.name}"
+            files.append(File.generated(config, uri, content=icon.read_bytes()))
+        manifest = web_app_manifest(config.site_name, "GenAI course", config.site_description or "")
+        files.append(File.generated(config, "manifest.webmanifest", content=manifest))
 
     def _load_data(self, config: MkDocsConfig) -> None:
         self.docs_dir = Path(config.docs_dir)
@@ -183,6 +200,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             # self-hosted: the worker fetches and unzips these itself, while Python starts
             "wheels": [] if cdn else self._wheels(packages),
             "unzipScript": "vendor/fflate/fflate.js",
+            "serviceWorker": None if self.serving else "sw.js",
         }
         return f"window.__genaiCourse = {json.dumps(runtime)};\n"
 
@@ -211,7 +229,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             f'<script src="{get_relative_url(f"assets/genai-course/{name}", page.url)}"'
             f"{' data-start' if has_demo and name == 'python.js' else ''}></script>"
             for name in ("config.js", "python.js")
-        )
+        ) + head_tags(lambda uri: get_relative_url(uri, page.url))
         updated, found = re.subn(
             r'(<meta charset="[^"]*">)', lambda m: m.group(1) + tags, output, count=1
         )
@@ -224,6 +242,13 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         origins = [self.config.pyodide_cdn_url.split("/pyodide/")[0]] if cdn else []
         count = apply_csp(Path(config.site_dir), origins)
         log.info("Content-Security-Policy set on %d pages", count)
+        if not self.serving:
+            offline = write_service_worker(Path(config.site_dir))
+            log.info(
+                "Service worker: %d files, %.1f MB to save for offline use",
+                len(offline.files),
+                offline.total_bytes / 1e6,
+            )
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Callable[..., Any]) -> Any:
         for folder in (self.config.demos_dir, self.config.data_dir, "src/genai_course"):

@@ -43,6 +43,7 @@ def policy(hashes: Iterable[str], extra_origins: Iterable[str] = ()) -> str:
             "default-src 'self'",
             f"script-src {scripts}",
             "worker-src 'self'",
+            "manifest-src 'self'",
             f"connect-src 'self' {extra}".strip(),
             # KaTeX and the theme set style attributes
             "style-src 'self' 'unsafe-inline'",

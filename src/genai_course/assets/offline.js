@@ -1,0 +1,141 @@
+// Offline use, the page's side: registers the service worker (sw.js, built with Workbox) and runs
+// the "Save the course for offline use" control of the home page. No maths; every text it shows
+// is set with textContent.
+(function () {
+  "use strict";
+
+  const config = window.__genaiCourse || {};
+  const siteRoot = new URL("../../", document.currentScript.src);
+  const supported = Boolean(config.serviceWorker) && "serviceWorker" in navigator;
+  const wasControlled = supported && Boolean(navigator.serviceWorker.controller);
+
+  if (supported) {
+    navigator.serviceWorker
+      .register(new URL(config.serviceWorker, siteRoot).href)
+      .catch((error) => console.warn("genai-course: no offline use:", error.message));
+    // The worker takes charge of this page only after it has loaded: hand it what this page
+    // used, so that it is kept too (Workbox's CACHE_URLS message, through the same routes).
+    if (!wasControlled) {
+      navigator.serviceWorker.addEventListener("controllerchange", () => {
+        const urls = [location.href, ...performance.getEntriesByType("resource").map((r) => r.name)];
+        const urlsToCache = urls.filter((url) => url.startsWith(siteRoot.href));
+        navigator.serviceWorker.controller.postMessage({ type: "CACHE_URLS", payload: { urlsToCache } });
+      });
+    }
+  } else if (!config.serviceWorker && "serviceWorker" in navigator) {
+    // under mkdocs serve: a worker left by a build served on this address would hide live reload
+    navigator.serviceWorker.getRegistrations().then((registrations) =>
+      registrations.filter((r) => r.scope.startsWith(siteRoot.href)).forEach((r) => r.unregister()),
+    );
+  }
+
+  // Ask the service worker something; it answers on a channel of its own.
+  async function ask(message) {
+    const registration = await navigator.serviceWorker.ready;
+    return new Promise((resolve, reject) => {
+      const channel = new MessageChannel();
+      const timer = setTimeout(() => reject(new Error("The offline helper did not answer.")), 60000);
+      channel.port1.onmessage = (event) => {
+        clearTimeout(timer);
+        resolve(event.data);
+      };
+      registration.active.postMessage(message, [channel.port2]);
+    });
+  }
+
+  const megabytes = (bytes) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+
+  function mountControl(root) {
+    if (root.dataset.mounted) return;
+    root.dataset.mounted = "true";
+    const saveButton = root.querySelector('[data-action="save"]');
+    const removeButton = root.querySelector('[data-action="remove"]');
+    const progress = root.querySelector("progress");
+    const size = root.querySelector(".gc-offline-size");
+    const message = root.querySelector(".gc-offline-status");
+    root.hidden = false;
+    if (!supported) {
+      saveButton.disabled = true;
+      message.textContent = config.serviceWorker
+        ? "This browser cannot keep the course for offline use."
+        : "Offline use is available on the published site (not under mkdocs serve).";
+      return;
+    }
+    let state = null;
+
+    function show(next, text) {
+      state = next;
+      size.textContent = megabytes(state.totalBytes);
+      saveButton.hidden = state.saved;
+      removeButton.hidden = !state.saved;
+      if (text !== undefined) message.textContent = text;
+    }
+
+    async function save() {
+      saveButton.disabled = true;
+      progress.hidden = false;
+      progress.value = 0;
+      message.textContent = `Saving the course (${megabytes(state.totalBytes)})…`;
+      const added = [];
+      let done = 0;
+      let next = 0;
+      let failure = null;
+      // a few downloads at a time; each answer moves the bar by that file's size
+      async function lane() {
+        while (next < state.count && !failure) {
+          const index = next++;
+          const answer = await ask({ type: "genai-course:save-file", build: state.build, index });
+          if (!answer.ok) {
+            failure = failure || answer.error;
+            return;
+          }
+          if (answer.added) added.push(index);
+          done += answer.bytes;
+          progress.value = Math.round((100 * done) / state.totalBytes);
+        }
+      }
+      try {
+        await Promise.all([lane(), lane(), lane(), lane()]);
+      } catch (error) {
+        failure = failure || error.message;
+      }
+      if (failure) {
+        await ask({ type: "genai-course:save-abort", build: state.build, added }).catch(() => {});
+        progress.hidden = true;
+        saveButton.disabled = false;
+        message.textContent = `The course was not saved: ${failure} Nothing you had before was removed.`;
+        return;
+      }
+      const answer = await ask({ type: "genai-course:save-done", build: state.build });
+      progress.hidden = true;
+      saveButton.disabled = false;
+      if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+      show(answer, `Saved: the whole course (${megabytes(answer.totalBytes)}) is on this device and opens with no network.`);
+    }
+
+    async function remove() {
+      removeButton.disabled = true;
+      const answer = await ask({ type: "genai-course:remove" });
+      removeButton.disabled = false;
+      show(answer, "The saved copy is removed. Pages you open are kept again as you go.");
+      saveButton.focus();
+    }
+
+    saveButton.addEventListener("click", () => save().catch((error) => (message.textContent = error.message)));
+    removeButton.addEventListener("click", () => remove().catch((error) => (message.textContent = error.message)));
+    ask({ type: "genai-course:status" }).then(
+      (answer) => show(answer, answer.saved ? "The whole course is saved on this device." : ""),
+      (error) => (message.textContent = error.message),
+    );
+  }
+
+  function mount() {
+    document.querySelectorAll(".gc-offline").forEach(mountControl);
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(mount);
+  } else {
+    document.addEventListener("DOMContentLoaded", mount);
+  }
+})();

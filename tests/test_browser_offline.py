@@ -8,6 +8,7 @@ own, so that a test can swap in a rebuilt site, or take a file away, on the same
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -67,7 +68,9 @@ def open_page(context: object) -> object:
 
 
 def wait_for_service_worker(page: object) -> None:
+    """Wait until the service worker is in charge and keeps what the page loaded before that."""
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")  # type: ignore[attr-defined]
+    page.evaluate("window.genaiCourseOffline.kept")  # type: ignore[attr-defined]
 
 
 def wait_until_kept(page: object, url: str) -> None:
@@ -135,14 +138,24 @@ def test_save_for_offline_use_then_remove(offline_site: Server, learner: object)
     page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
     control = save_control(page)
     size = control.locator(".gc-offline-size").inner_text()
-    progress = control.get_by_role("progressbar", name="Saving the course for offline use")
+    progress = control.get_by_role(
+        "progressbar", name="Saving the course for offline use", include_hidden=True
+    )
     status = control.get_by_role("status")
     assert status.get_attribute("aria-live") == "polite"
+    # what the bar shows while the course downloads: [value, shown]
+    progress.evaluate(
+        """(bar) => { window.__bar = [];
+             new MutationObserver(() => window.__bar.push([bar.value, !bar.hidden]))
+               .observe(bar, {attributes: true}); }"""
+    )
 
     control.get_by_role("button", name="Save the course for offline use").click()
     status.filter(has_text="Saved: the whole course").wait_for(timeout=180_000)
     assert size in status.inner_text()
-    assert progress.get_attribute("value") == "100" and progress.is_hidden()
+    shown = [value for value, visible in page.evaluate("window.__bar") if visible]
+    assert any(0 < value < 100 for value in shown) and shown[-1] == 100
+    assert progress.is_hidden()
     remove = control.get_by_role("button", name="Remove the saved copy")
     assert remove.is_visible()
 
@@ -193,7 +206,8 @@ def test_a_failed_download_says_so_and_keeps_what_was_there(
 
 
 def rebuild_with_changed_home_page(destination: Path, site_url: str) -> None:
-    """Build the site again from a copy of docs/ whose home page has one more sentence."""
+    """Build the site again from a copy of docs/ whose home page has one more sentence, and
+    with a different course wheel (its modules compiled to .pyc)."""
     docs = destination.parent / "docs"
     shutil.copytree(ROOT / "docs", docs)
     home = docs / "index.md"
@@ -203,7 +217,7 @@ def rebuild_with_changed_home_page(destination: Path, site_url: str) -> None:
     config = ROOT / f".offline-test-{os.getpid()}.yml"
     config.write_text(f"INHERIT: mkdocs.yml\ndocs_dir: {docs}\n")
     try:
-        result = build_site(destination, config, SITE_URL=site_url)
+        result = build_site(destination, config, SITE_URL=site_url, GENAI_PY_COMPILE="1")
     finally:
         config.unlink()
     assert result.returncode == 0, result.stderr
@@ -227,24 +241,31 @@ def test_a_new_build_is_seen_after_one_reload(
     try:
         page.reload()  # type: ignore[attr-defined]
         page.get_by_text(CHANGED).wait_for()
-        # the new worker takes over and keeps only the new build's copies
-        new_build = (second / "sw.js").read_text().split('"build":"')[1][:16]
-        page.wait_for_function(  # type: ignore[attr-defined]
-            """async ([name, old]) => !(await (await caches.open(name)).keys())
-                 .some((request) => request.url === old)""",
-            arg=[CACHE, old_home],
-        )
-        answer = page.evaluate(  # type: ignore[attr-defined]
-            """() => new Promise((resolve) => { const channel = new MessageChannel();
-                 channel.port1.onmessage = (event) => resolve(event.data);
-                 navigator.serviceWorker.controller.postMessage(
-                   {type: 'genai-course:status'}, [channel.port2]); })"""
-        )
-        assert answer["build"] == new_build
-        # and the demo page, reloaded, runs the new build's Python files
+        # the demo page runs the new build's Python files (its config names the course wheel)
         page.goto(offline_site.url + DEMO_PAGE)  # type: ignore[attr-defined]
         move_control_and_see_the_figure_change(page, DEMO, CONTROL)
-        config = (second / "assets/genai-course/config.js").read_text()
-        assert page.evaluate("JSON.stringify(window.__genaiCourse)") in config
+        config_js = "assets/genai-course/config.js"
+        config = (second / config_js).read_text()
+        assert config != (offline_site.root.parent / "first" / config_js).read_text()  # new wheel
+        expected = json.loads(config.split(" = ", 1)[1].rstrip().rstrip(";"))
+        assert page.evaluate("window.__genaiCourse") == expected
+        # once the course's tabs are closed, the new worker is in charge and keeps only the new
+        # build's copies
+        page.close()
+        page = open_page(learner)
+        page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
+        page.get_by_text(CHANGED).wait_for()
+        new_build = (second / "sw.js").read_text().split('"build":"')[1][:16]
+        page.wait_for_function(  # type: ignore[attr-defined]
+            """(build) => new Promise((resolve) => { const channel = new MessageChannel();
+                 channel.port1.onmessage = (event) => resolve(event.data.build === build);
+                 navigator.serviceWorker.controller.postMessage(
+                   {type: 'genai-course:status'}, [channel.port2]); })""",
+            arg=new_build,
+        )
+        assert old_home not in cached_urls(page)
+        learner.set_offline(True)  # type: ignore[attr-defined]
+        page.reload()  # type: ignore[attr-defined]
+        page.get_by_text(CHANGED).wait_for()
     finally:
         point_to(offline_site, offline_site.root.parent / "first")

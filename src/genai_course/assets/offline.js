@@ -8,6 +8,7 @@
   const siteRoot = new URL("../../", document.currentScript.src);
   const supported = Boolean(config.serviceWorker) && "serviceWorker" in navigator;
   const wasControlled = supported && Boolean(navigator.serviceWorker.controller);
+  window.genaiCourseOffline = { kept: Promise.resolve() };
 
   if (supported) {
     navigator.serviceWorker
@@ -15,13 +16,19 @@
       .catch((error) => console.warn("genai-course: no offline use:", error.message));
     // The worker takes charge of this page only after it has loaded: hand it what this page
     // used, so that it is kept too (Workbox's CACHE_URLS message, through the same routes).
-    if (!wasControlled) {
-      navigator.serviceWorker.addEventListener("controllerchange", () => {
-        const urls = [location.href, ...performance.getEntriesByType("resource").map((r) => r.name)];
-        const urlsToCache = urls.filter((url) => url.startsWith(siteRoot.href));
-        navigator.serviceWorker.controller.postMessage({ type: "CACHE_URLS", payload: { urlsToCache } });
-      });
-    }
+    // `kept` settles when that is done (at once on a page the worker had in charge from the start).
+    window.genaiCourseOffline.kept = wasControlled
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          navigator.serviceWorker.addEventListener("controllerchange", () => {
+            const urls = [location.href, ...performance.getEntriesByType("resource").map((r) => r.name)];
+            const urlsToCache = urls.filter((url) => url.startsWith(siteRoot.href));
+            const channel = new MessageChannel();
+            channel.port1.onmessage = () => resolve();
+            const message = { type: "CACHE_URLS", payload: { urlsToCache } };
+            navigator.serviceWorker.controller.postMessage(message, [channel.port2]);
+          });
+        });
   } else if (!config.serviceWorker && "serviceWorker" in navigator) {
     // under mkdocs serve: a worker left by a build served on this address would hide live reload
     navigator.serviceWorker.getRegistrations().then((registrations) =>
@@ -109,6 +116,7 @@
       const answer = await ask({ type: "genai-course:save-done", build: state.build });
       progress.hidden = true;
       saveButton.disabled = false;
+      if (!answer.ok) throw new Error(answer.error);
       if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
       show(answer, `Saved: the whole course (${megabytes(answer.totalBytes)}) is on this device and opens with no network.`);
     }
@@ -117,7 +125,8 @@
       removeButton.disabled = true;
       const answer = await ask({ type: "genai-course:remove" });
       removeButton.disabled = false;
-      show(answer, "The saved copy is removed. Pages you open are kept again as you go.");
+      if (!answer.ok) throw new Error(answer.error);
+      show(answer, "The saved copy is removed from this device. Pages you open from now on are kept as you go.");
       saveButton.focus();
     }
 

@@ -11,7 +11,7 @@
 //     copy first (they change only with the list, and then their key changes);
 //   - a page from the network that differs from this build's list means a newer build is
 //     published and this worker is still in charge: from then on it goes to the network for
-//     everything until the new worker (fetched at once) takes over.
+//     everything until the new worker (fetched at once) takes over, when the course's tabs close.
 /* global workbox */
 "use strict";
 
@@ -80,13 +80,22 @@ const revisioned = {
   },
 };
 
-const pages = new NetworkFirst({ cacheName: CACHE, plugins: [revisioned] });
+// pages are revalidated with the server even when the browser's HTTP cache thinks them fresh
+const revalidated = {
+  requestWillFetch: async ({ request }) =>
+    new Request(request.url, { cache: "no-cache", credentials: request.credentials }),
+};
+const pages = new NetworkFirst({ cacheName: CACHE, plugins: [revisioned, revalidated] });
+const network = new NetworkFirst({ cacheName: CACHE, plugins: [revisioned] });
 const files = new CacheFirst({ cacheName: CACHE, plugins: [revisioned] });
 
 registerRoute(
   ({ request, url }) =>
     request.method === "GET" && url.origin === scope.origin && byPath.has(url.pathname),
-  (options) => (outdated || isPage(entryOf(options.request)) ? pages : files).handle(options),
+  (options) => {
+    if (isPage(entryOf(options.request))) return pages.handle(options);
+    return (outdated ? network : files).handle(options);
+  },
 );
 
 // ---- install, update, clean up --------------------------------------------------------------
@@ -127,7 +136,9 @@ async function markSaved() {
 
 self.addEventListener("install", (event) => {
   // a learner who saved the course gets the new build's changed files before this worker takes
-  // over; if that fails (no network), the install fails and the old worker keeps its full copy
+  // over; if that fails (no network), the install fails and the old worker keeps its full copy.
+  // No skipWaiting: the new worker takes over when the learner's tabs of the course are closed
+  // (the old one, knowing it is outdated, sends them to the network until then).
   event.waitUntil(
     (async () => {
       if (!(await isSaved())) return;
@@ -135,7 +146,6 @@ self.addEventListener("install", (event) => {
       await markSaved();
     })(),
   );
-  self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {
@@ -158,11 +168,15 @@ async function status() {
 }
 
 async function handle(message) {
+  const cache = await caches.open(CACHE);
   if (message.type === "genai-course:status") return status();
+  if (message.type === "genai-course:remove") {
+    for (const request of await cache.keys()) await cache.delete(request);
+    return status();
+  }
   if (message.build !== LIST.build) {
     return { ok: false, error: "The course was updated while saving. Reload the page and save again." };
   }
-  const cache = await caches.open(CACHE);
   switch (message.type) {
     case "genai-course:save-file": {
       const entry = entries[message.index];
@@ -174,9 +188,6 @@ async function handle(message) {
       return { ok: true };
     case "genai-course:save-done":
       await markSaved();
-      return status();
-    case "genai-course:remove":
-      await caches.delete(CACHE);
       return status();
     default:
       return { ok: false, error: `unknown request ${message.type}` };

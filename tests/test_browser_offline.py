@@ -263,7 +263,11 @@ def test_a_new_build_is_seen_after_one_reload(
                    {type: 'genai-course:status'}, [channel.port2]); })""",
             arg=new_build,
         )
-        assert old_home not in cached_urls(page)
+        page.wait_for_function(  # type: ignore[attr-defined]
+            """async ([name, old]) => !(await (await caches.open(name)).keys())
+                 .some((request) => request.url === old)""",
+            arg=[CACHE, old_home],
+        )
         learner.set_offline(True)  # type: ignore[attr-defined]
         page.reload()  # type: ignore[attr-defined]
         page.get_by_text(CHANGED).wait_for()

@@ -15,20 +15,27 @@
       .register(new URL(config.serviceWorker, siteRoot).href)
       .catch((error) => console.warn("genai-course: no offline use:", error.message));
     // The worker takes charge of this page only after it has loaded: hand it what this page
-    // used, so that it is kept too (Workbox's CACHE_URLS message, through the same routes).
-    // `kept` settles when that is done (at once on a page the worker had in charge from the start).
+    // used, so that it is kept too. `kept` settles when that is done (at once on a page the
+    // worker had in charge from the start).
     window.genaiCourseOffline.kept = wasControlled
       ? Promise.resolve()
       : new Promise((resolve) => {
           navigator.serviceWorker.addEventListener("controllerchange", () => {
             const urls = [location.href, ...performance.getEntriesByType("resource").map((r) => r.name)];
-            const urlsToCache = urls.filter((url) => url.startsWith(siteRoot.href));
-            const channel = new MessageChannel();
-            channel.port1.onmessage = () => resolve();
-            const message = { type: "CACHE_URLS", payload: { urlsToCache } };
-            navigator.serviceWorker.controller.postMessage(message, [channel.port2]);
+            ask({ type: "genai-course:keep", urls: urls.filter((url) => url.startsWith(siteRoot.href)) })
+              .then(resolve, resolve);
           });
         });
+    // Python started before the worker was in charge: its files went past it; once Python is
+    // up (so as not to compete with it), ask for them (from the browser's cache, mostly)
+    const keepPython = () =>
+      Promise.all([window.genaiCourse.python.ready, window.genaiCourseOffline.kept])
+        .then(() => ask({ type: "genai-course:keep", python: true }))
+        .catch(() => {});
+    if (!wasControlled && window.genaiCourse) {
+      if (window.genaiCourse.python.worker) keepPython();
+      else document.addEventListener("genai-course:python", keepPython, { once: true });
+    }
   } else if (!config.serviceWorker && "serviceWorker" in navigator) {
     // under mkdocs serve: a worker left by a build served on this address would hide live reload
     navigator.serviceWorker.getRegistrations().then((registrations) =>

@@ -46,6 +46,11 @@ async function revisionOf(body) {
   return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// A copy whose body does not arrive in time is not kept: the strategy's waitUntil must end, or a
+// new worker waiting to take over would wait for this one (and hold the next navigation) too.
+const withinTime = (promise, ms) =>
+  Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve(null), ms))]);
+
 function noticeNewBuild() {
   if (outdated) return;
   outdated = true;
@@ -62,16 +67,16 @@ const revisioned = {
     // a page is checked before the browser sees it, so its files come from the right build
     const entry = entryOf(request);
     if (entry && isPage(entry) && response.status === 200) {
-      if ((await revisionOf(await response.clone().arrayBuffer())) !== entry.revision) {
-        noticeNewBuild();
-      }
+      const body = await withinTime(response.clone().arrayBuffer(), 20000);
+      if (body && (await revisionOf(body)) !== entry.revision) noticeNewBuild();
     }
     return response;
   },
   cacheWillUpdate: async ({ request, response }) => {
     const entry = entryOf(request);
     if (outdated || !entry || response.status !== 200) return null;
-    const body = await response.arrayBuffer();
+    const body = await withinTime(response.arrayBuffer(), 60000);
+    if (!body) return null;
     if ((await revisionOf(body)) !== entry.revision) {
       noticeNewBuild();
       return null;
@@ -173,6 +178,15 @@ async function handle(message) {
   if (message.type === "genai-course:remove") {
     for (const request of await cache.keys()) await cache.delete(request);
     return status();
+  }
+  if (message.type === "genai-course:keep") {
+    // what a page loaded before this worker was in charge (or, once Python ran there, the
+    // Python files): kept now, mostly from the browser's HTTP cache
+    const wanted = message.python
+      ? entries.filter((entry) => entry.path.startsWith("pyodide/"))
+      : message.urls.map((url) => byPath.get(new URL(url).pathname)).filter(Boolean);
+    const kept = await Promise.all(wanted.map((entry) => store(entry).then(() => true, () => false)));
+    return { ok: true, kept: kept.filter(Boolean).length };
   }
   if (message.build !== LIST.build) {
     return { ok: false, error: "The course was updated while saving. Reload the page and save again." };

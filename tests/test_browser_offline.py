@@ -150,14 +150,15 @@ def test_save_for_offline_use_then_remove(offline_site: Server, learner: object)
                .observe(bar, {attributes: true}); }"""
     )
 
+    assert control.get_by_role("button", name="Remove the saved copy").is_hidden()
     control.get_by_role("button", name="Save the course for offline use").click()
     status.filter(has_text="Saved: the whole course").wait_for(timeout=180_000)
     assert size in status.inner_text()
     shown = [value for value, visible in page.evaluate("window.__bar") if visible]
     assert any(0 < value < 100 for value in shown) and shown[-1] == 100
     assert progress.is_hidden()
-    remove = control.get_by_role("button", name="Remove the saved copy")
-    assert remove.is_visible()
+    assert control.get_by_role("button", name="Remove the saved copy").is_visible()
+    assert control.get_by_role("button", name="Save the course for offline use").is_hidden()
 
     learner.set_offline(True)  # type: ignore[attr-defined]
     page.goto(offline_site.url + NEVER_VISITED)  # type: ignore[attr-defined]

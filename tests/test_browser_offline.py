@@ -264,11 +264,13 @@ def test_a_new_build_is_seen_after_one_reload(
                    {type: 'genai-course:status'}, [channel.port2]); })""",
             arg=new_build,
         )
+        page.evaluate("window.genaiCourseOffline.kept")  # type: ignore[attr-defined]
         page.wait_for_function(  # type: ignore[attr-defined]
             """async ([name, old]) => !(await (await caches.open(name)).keys())
                  .some((request) => request.url === old)""",
             arg=[CACHE, old_home],
         )
+        wait_until_kept(page, offline_site.url + HOME)  # the new home page, stored as it came
         learner.set_offline(True)  # type: ignore[attr-defined]
         page.reload()  # type: ignore[attr-defined]
         page.get_by_text(CHANGED).wait_for()

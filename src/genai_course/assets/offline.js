@@ -14,18 +14,21 @@
     navigator.serviceWorker
       .register(new URL(config.serviceWorker, siteRoot).href)
       .catch((error) => console.warn("genai-course: no offline use:", error.message));
-    // The worker takes charge of this page only after it has loaded: hand it what this page
-    // used, so that it is kept too. `kept` settles when that is done (at once on a page the
-    // worker had in charge from the start).
-    window.genaiCourseOffline.kept = wasControlled
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          navigator.serviceWorker.addEventListener("controllerchange", () => {
-            const urls = [location.href, ...performance.getEntriesByType("resource").map((r) => r.name)];
-            ask({ type: "genai-course:keep", urls: urls.filter((url) => url.startsWith(siteRoot.href)) })
-              .then(resolve, resolve);
-          });
-        });
+    // A worker that takes charge of this page after it has loaded (the first one, or a new
+    // build's) did not see what the page used: hand it over, so that it is kept too.
+    // `kept` settles when that is done.
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      const urls = [location.href, ...performance.getEntriesByType("resource").map((r) => r.name)];
+      const keep = { type: "genai-course:keep", urls: urls.filter((url) => url.startsWith(siteRoot.href)) };
+      window.genaiCourseOffline.kept = ask(keep).catch(() => {});
+    });
+    if (!wasControlled) {
+      window.genaiCourseOffline.kept = new Promise((resolve) =>
+        navigator.serviceWorker.addEventListener("controllerchange", () =>
+          window.genaiCourseOffline.kept.then(resolve),
+        ),
+      );
+    }
     // Python started before the worker was in charge: its files went past it; once Python is
     // up (so as not to compete with it), ask for them (from the browser's cache, mostly)
     const keepPython = () =>

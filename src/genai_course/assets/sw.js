@@ -77,10 +77,8 @@ const revisioned = {
     if (outdated || !entry || response.status !== 200) return null;
     const body = await withinTime(response.arrayBuffer(), 60000);
     if (!body) return null;
-    if ((await revisionOf(body)) !== entry.revision) {
-      noticeNewBuild();
-      return null;
-    }
+    // not this build's file: not kept (a page checked it before, and noticed a new build)
+    if ((await revisionOf(body)) !== entry.revision) return null;
     return new Response(body, { status: 200, statusText: "OK", headers: response.headers });
   },
 };
@@ -91,8 +89,10 @@ const revalidated = {
     new Request(request.url, { cache: "no-cache", credentials: request.credentials }),
 };
 const pages = new NetworkFirst({ cacheName: CACHE, plugins: [revisioned, revalidated] });
-const network = new NetworkFirst({ cacheName: CACHE, plugins: [revisioned] });
-const files = new CacheFirst({ cacheName: CACHE, plugins: [revisioned] });
+// what comes from the network is revalidated too: the HTTP cache may hold an older build's copy
+const revalidate = { cache: "no-cache" };
+const network = new NetworkFirst({ cacheName: CACHE, plugins: [revisioned], fetchOptions: revalidate });
+const files = new CacheFirst({ cacheName: CACHE, plugins: [revisioned], fetchOptions: revalidate });
 
 registerRoute(
   ({ request, url }) =>

@@ -148,6 +148,9 @@ def is_local(url: str) -> bool:
 
 
 def open_context(browser: object, log: RequestLog, **options: object) -> object:
+    # the service worker (offline use) has its own tests; elsewhere every request reaches the
+    # route below, as Playwright does not route what a service worker answers
+    options.setdefault("service_workers", "block")
     context = browser.new_context(**options)  # type: ignore[attr-defined]
 
     def record(request: object) -> None:

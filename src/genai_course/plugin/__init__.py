@@ -41,7 +41,8 @@ from genai_course.plugin.exercises import (
 from genai_course.plugin.glossary import link_terms
 from genai_course.plugin.livereload import allow_live_reload, live_reload_nonce
 from genai_course.plugin.nav import place_in_nav
-from genai_course.plugin.vendor import ensure_fflate, ensure_katex
+from genai_course.plugin.offline import head_tags, web_app_manifest, write_service_worker
+from genai_course.plugin.vendor import ensure_fflate, ensure_katex, ensure_workbox
 
 __all__ = ["CoursePlugin"]
 
@@ -57,6 +58,7 @@ ASSETS = (
     "pages.js",
     "exercises.js",
     "course.css",
+    "offline.js",
 )
 
 
@@ -76,12 +78,14 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         self.docs_dir = Path("docs")
         # under `mkdocs serve` the dev server's live-reload script runs with this nonce
         self.live_reload_nonce: str | None = None
+        self.serving = False  # under `mkdocs serve`: no service worker, live reload as usual
 
     # -- configuration and files ---------------------------------------------------------------
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Defining this keeps one plugin instance across the rebuilds of `mkdocs serve`."""
-        if command == "serve":
+        self.serving = command == "serve"
+        if self.serving:
             self.live_reload_nonce = live_reload_nonce()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -106,6 +110,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 snapshot=_flag("GENAI_MEMORY_SNAPSHOT", self.config.memory_snapshot),
             )
             self.vendor = {"katex": ensure_katex(cache), "fflate": ensure_fflate(cache)}
+            self.vendor.update(ensure_workbox(cache))
         except BundleError as error:
             raise PluginError(
                 f"genai-course: the Pyodide bundle cannot be built. {error}"
@@ -130,6 +135,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 "assets/genai-course/pages.js",
                 "assets/genai-course/runtime.js",
                 "assets/genai-course/exercises.js",
+                "assets/genai-course/offline.js",
             ]
         )
         if _flag("GENAI_CODE_EDITOR", self.config.code_editor):
@@ -181,6 +187,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         files.append(
             File.generated(config, "assets/genai-course/config.js", content=self._runtime_config())
         )
+        self._offline_files(files, config)
         assert self.course is not None
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
         feed = schedule_ics(self.course, config.site_url or "", stamp)
@@ -198,6 +205,15 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             )
         }
         return files
+
+    def _offline_files(self, files: Files, config: MkDocsConfig) -> None:
+        """The web app manifest and its icons (the service worker is written after the build)."""
+        icons = resources.files("genai_course") / "assets" / "icons"
+        for icon in icons.iterdir():
+            uri = f"assets/genai-course/icons/{icon.name}"
+            files.append(File.generated(config, uri, content=icon.read_bytes()))
+        manifest = web_app_manifest(config.site_name, "GenAI course", config.site_description or "")
+        files.append(File.generated(config, "manifest.webmanifest", content=manifest))
 
     def _load_data(self, config: MkDocsConfig) -> None:
         self.docs_dir = Path(config.docs_dir)
@@ -256,6 +272,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             # self-hosted: the worker fetches and unzips these itself, while Python starts
             "wheels": [] if cdn else self._wheels(packages),
             "unzipScript": "vendor/fflate/fflate.js",
+            "serviceWorker": None if self.serving else "sw.js",
         }
         return f"window.__genaiCourse = {json.dumps(runtime)};\n"
 
@@ -284,7 +301,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             f'<script src="{get_relative_url(f"assets/genai-course/{name}", page.url)}"'
             f"{' data-start' if has_demo and name == 'python.js' else ''}></script>"
             for name in ("config.js", "python.js")
-        )
+        ) + head_tags(lambda uri: get_relative_url(uri, page.url))
         updated, found = re.subn(
             r'(<meta charset="[^"]*">)', lambda m: m.group(1) + tags, output, count=1
         )
@@ -297,8 +314,16 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         origins = [self.config.pyodide_cdn_url.split("/pyodide/")[0]] if cdn else []
         count = apply_csp(Path(config.site_dir), origins, nonce=self.live_reload_nonce)
         log.info("Content-Security-Policy set on %d pages", count)
+        if not self.serving:
+            offline = write_service_worker(Path(config.site_dir))
+            log.info(
+                "Service worker: %d files, %.1f MB to save for offline use",
+                len(offline.files),
+                offline.total_bytes / 1e6,
+            )
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Callable[..., Any]) -> Any:
+        self.serving = True
         if self.live_reload_nonce is None:  # `mkdocs serve --clean` starts up as a build
             self.live_reload_nonce = live_reload_nonce()
             self.on_post_build(config=config)

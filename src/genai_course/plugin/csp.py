@@ -47,6 +47,7 @@ def policy(
             "default-src 'self'",
             f"script-src {scripts}",
             "worker-src 'self'",
+            "manifest-src 'self'",
             f"connect-src 'self' {extra}".strip(),
             # KaTeX and the theme set style attributes
             "style-src 'self' 'unsafe-inline'",

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from genai_course.plugin.bundle import BundleError, _run, sha256_of
 
-__all__ = ["FFLATE_VERSION", "KATEX_VERSION", "ensure_fflate", "ensure_katex"]
+__all__ = [
+    "FFLATE_VERSION",
+    "KATEX_VERSION",
+    "WORKBOX_VERSION",
+    "ensure_fflate",
+    "ensure_katex",
+    "ensure_workbox",
+]
 
 KATEX_VERSION = "0.16.22"
 # sha256 of the npm tarball katex-0.16.22.tgz (npm tarballs are immutable once published)
@@ -20,6 +27,15 @@ KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
 
 FFLATE_VERSION = "0.8.3"
 FFLATE_TARBALL_SHA256 = "38c2cd824402407b43153c782274aec2ea83ea688e4aa0b743c5f2c305857d92"
+
+# Workbox, for the service worker (offline use): its loader and the three modules the worker uses
+WORKBOX_VERSION = "7.4.1"
+WORKBOX_TARBALL_SHA256 = {
+    "workbox-sw": "51af0a083e27e8fba3177f4767d92c12b00e02c921481d0ec6cc0c54937ee519",
+    "workbox-core": "19f37bead638ef44747b32893ec4f73e1cac1db940f3083917c3ad91525e750d",
+    "workbox-routing": "0ed2d18a95cd05beae8fd9cd87974b9c67c2ab74ad417d624710c847a6a9fbd1",
+    "workbox-strategies": "0cd8c08f989cdabda11f713302a7d35cfa236087994540a17866c6d66cfa6adc",
+}
 
 
 def _ensure_npm_package(
@@ -83,3 +99,16 @@ def ensure_fflate(cache: Path) -> Path:
         "the Python worker's wheel installer",
         files.get,
     )
+
+
+def ensure_workbox(cache: Path) -> dict[str, Path]:
+    """Return, per Workbox package, a folder with its production build and its licence
+    (`workbox-sw.js` for the loader, `<package>.prod.js` for the modules)."""
+    folders = {}
+    for name, tarball_sha256 in WORKBOX_TARBALL_SHA256.items():
+        script = "workbox-sw.js" if name == "workbox-sw" else f"{name}.prod.js"
+        files = {f"build/{script}": script, "LICENSE": "LICENSE"}
+        folders[name] = _ensure_npm_package(
+            cache, name, WORKBOX_VERSION, tarball_sha256, "the offline service worker", files.get
+        )
+    return folders

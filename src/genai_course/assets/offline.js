@@ -1,0 +1,160 @@
+// Offline use, the page's side: registers the service worker (sw.js, built with Workbox) and runs
+// the "Save the course for offline use" control of the home page. No maths; every text it shows
+// is set with textContent.
+(function () {
+  "use strict";
+
+  const config = window.__genaiCourse || {};
+  const siteRoot = new URL("../../", document.currentScript.src);
+  const supported = Boolean(config.serviceWorker) && "serviceWorker" in navigator;
+  const wasControlled = supported && Boolean(navigator.serviceWorker.controller);
+  window.genaiCourseOffline = { kept: Promise.resolve() };
+
+  if (supported) {
+    navigator.serviceWorker
+      .register(new URL(config.serviceWorker, siteRoot).href)
+      .catch((error) => console.warn("genai-course: no offline use:", error.message));
+    // A worker that takes charge of this page after it has loaded (the first one, or a new
+    // build's) did not see what the page used: hand it over, so that it is kept too.
+    // `kept` settles when that is done.
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      const urls = [location.href, ...performance.getEntriesByType("resource").map((r) => r.name)];
+      const keep = { type: "genai-course:keep", urls: urls.filter((url) => url.startsWith(siteRoot.href)) };
+      window.genaiCourseOffline.kept = ask(keep).catch(() => {});
+    });
+    if (!wasControlled) {
+      window.genaiCourseOffline.kept = new Promise((resolve) =>
+        navigator.serviceWorker.addEventListener("controllerchange", () =>
+          window.genaiCourseOffline.kept.then(resolve),
+        ),
+      );
+    }
+    // Python started before the worker was in charge: its files went past it; once Python is
+    // up (so as not to compete with it), ask for them (from the browser's cache, mostly)
+    const keepPython = () =>
+      Promise.all([window.genaiCourse.python.ready, window.genaiCourseOffline.kept])
+        .then(() => ask({ type: "genai-course:keep", python: true }))
+        .catch(() => {});
+    if (!wasControlled && window.genaiCourse) {
+      if (window.genaiCourse.python.worker) keepPython();
+      else document.addEventListener("genai-course:python", keepPython, { once: true });
+    }
+  } else if (!config.serviceWorker && "serviceWorker" in navigator) {
+    // under mkdocs serve: a worker left by a build served on this address would hide live reload
+    navigator.serviceWorker.getRegistrations().then((registrations) =>
+      registrations.filter((r) => r.scope.startsWith(siteRoot.href)).forEach((r) => r.unregister()),
+    );
+  }
+
+  // Ask the service worker something; it answers on a channel of its own.
+  async function ask(message) {
+    const registration = await navigator.serviceWorker.ready;
+    return new Promise((resolve, reject) => {
+      const channel = new MessageChannel();
+      const timer = setTimeout(() => reject(new Error("The offline helper did not answer.")), 60000);
+      channel.port1.onmessage = (event) => {
+        clearTimeout(timer);
+        resolve(event.data);
+      };
+      registration.active.postMessage(message, [channel.port2]);
+    });
+  }
+
+  const megabytes = (bytes) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+
+  function mountControl(root) {
+    if (root.dataset.mounted) return;
+    root.dataset.mounted = "true";
+    const saveButton = root.querySelector('[data-action="save"]');
+    const removeButton = root.querySelector('[data-action="remove"]');
+    const progress = root.querySelector("progress");
+    const size = root.querySelector(".gc-offline-size");
+    const message = root.querySelector(".gc-offline-status");
+    root.hidden = false;
+    if (!supported) {
+      saveButton.disabled = true;
+      message.textContent = config.serviceWorker
+        ? "This browser cannot keep the course for offline use."
+        : "Offline use is available on the published site (not under mkdocs serve).";
+      return;
+    }
+    let state = null;
+
+    function show(next, text) {
+      state = next;
+      size.textContent = megabytes(state.totalBytes);
+      saveButton.hidden = state.saved;
+      removeButton.hidden = !state.saved;
+      if (text !== undefined) message.textContent = text;
+    }
+
+    async function save() {
+      saveButton.disabled = true;
+      progress.hidden = false;
+      progress.value = 0;
+      message.textContent = `Saving the course (${megabytes(state.totalBytes)})…`;
+      const added = [];
+      let done = 0;
+      let next = 0;
+      let failure = null;
+      // a few downloads at a time; each answer moves the bar by that file's size
+      async function lane() {
+        while (next < state.count && !failure) {
+          const index = next++;
+          const answer = await ask({ type: "genai-course:save-file", build: state.build, index });
+          if (!answer.ok) {
+            failure = failure || answer.error;
+            return;
+          }
+          if (answer.added) added.push(index);
+          done += answer.bytes;
+          progress.value = Math.round((100 * done) / state.totalBytes);
+        }
+      }
+      try {
+        await Promise.all([lane(), lane(), lane(), lane()]);
+      } catch (error) {
+        failure = failure || error.message;
+      }
+      if (failure) {
+        await ask({ type: "genai-course:save-abort", build: state.build, added }).catch(() => {});
+        progress.hidden = true;
+        saveButton.disabled = false;
+        message.textContent = `The course was not saved: ${failure} Nothing you had before was removed.`;
+        return;
+      }
+      const answer = await ask({ type: "genai-course:save-done", build: state.build });
+      progress.hidden = true;
+      saveButton.disabled = false;
+      if (!answer.ok) throw new Error(answer.error);
+      if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+      show(answer, `Saved: the whole course (${megabytes(answer.totalBytes)}) is on this device and opens with no network.`);
+    }
+
+    async function remove() {
+      removeButton.disabled = true;
+      const answer = await ask({ type: "genai-course:remove" });
+      removeButton.disabled = false;
+      if (!answer.ok) throw new Error(answer.error);
+      show(answer, "The saved copy is removed from this device. Pages you open from now on are kept as you go.");
+      saveButton.focus();
+    }
+
+    saveButton.addEventListener("click", () => save().catch((error) => (message.textContent = error.message)));
+    removeButton.addEventListener("click", () => remove().catch((error) => (message.textContent = error.message)));
+    ask({ type: "genai-course:status" }).then(
+      (answer) => show(answer, answer.saved ? "The whole course is saved on this device." : ""),
+      (error) => (message.textContent = error.message),
+    );
+  }
+
+  function mount() {
+    document.querySelectorAll(".gc-offline").forEach(mountControl);
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(mount);
+  } else {
+    document.addEventListener("DOMContentLoaded", mount);
+  }
+})();

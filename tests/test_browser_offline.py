@@ -1,0 +1,275 @@
+"""Offline use, as a learner meets it: pages and demos once used open with no network; "Save the
+course for offline use" brings the rest (or says clearly why not, losing nothing); a new build is
+seen after one reload; the saved copy can be removed.
+
+The site is served from a folder of its own (a copy of the session's build) on an address of its
+own, so that a test can swap in a rebuilt site, or take a file away, on the same origin.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Server, build_site, is_local, serve
+
+pytestmark = pytest.mark.browser
+
+HOME = ""
+DEMO_PAGE, DEMO, CONTROL = "topics/attention/", "attention", "head"
+NEVER_VISITED = "topics/positional-encoding/"
+OTHER_DEMO, OTHER_CONTROL = "positional_encoding", "d_model"
+CACHE = "genai-course-files"
+OFFLINE_ERROR = r"ERR_INTERNET_DISCONNECTED|ERR_FAILED"
+CHANGED = "This sentence is new in the second build."
+
+
+@pytest.fixture(scope="module")
+def offline_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The session's build, copied and served through a link that a test can point elsewhere."""
+    folder = tmp_path_factory.mktemp("offline")
+    shutil.copytree(built_site, folder / "first")
+    (folder / "live").symlink_to(folder / "first")
+    server = serve(folder / "live")
+    yield server
+    server.httpd.shutdown()
+
+
+def point_to(server: Server, target: Path) -> None:
+    """Serve `target` from now on, on the same address (a host publishing a new build)."""
+    link = server.root.parent / "next-link"
+    link.symlink_to(target)
+    os.replace(link, server.root)
+
+
+@pytest.fixture
+def learner(browser: object) -> Iterator[object]:
+    """A browser profile of its own, service worker allowed; no request may leave 127.0.0.1."""
+    context = browser.new_context(service_workers="allow")  # type: ignore[attr-defined]
+    outside: list[str] = []
+    context.on("request", lambda r: None if is_local(r.url) else outside.append(r.url))
+    errors: list[str] = []
+    context.on("weberror", lambda e: errors.append(str(e.error)))
+    yield context
+    context.close()
+    assert not outside, f"requests left the site's origin: {outside}"
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def open_page(context: object) -> object:
+    page = context.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(120_000)
+    return page
+
+
+def wait_for_service_worker(page: object) -> None:
+    """Wait until the service worker is in charge and keeps what the page loaded before that."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")  # type: ignore[attr-defined]
+    page.evaluate("window.genaiCourseOffline.kept")  # type: ignore[attr-defined]
+
+
+def wait_until_kept(page: object, url: str) -> None:
+    """Wait until the service worker keeps a copy of `url` (the cache key adds the revision)."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """async ([name, url]) => (await (await caches.open(name)).keys())
+             .some((request) => request.url.startsWith(url + '?rev='))""",
+        arg=[CACHE, url],
+    )
+
+
+def cached_urls(page: object) -> list[str]:
+    return page.evaluate(  # type: ignore[attr-defined, no-any-return]
+        "async (name) => (await (await caches.open(name)).keys()).map((r) => r.url).sort()", CACHE
+    )
+
+
+def move_control_and_see_the_figure_change(page: object, demo: str, control: str) -> None:
+    root = page.locator(f"#gc-demo-{demo}")  # type: ignore[attr-defined]
+    root.and_(page.locator("[data-mounted]")).wait_for()  # type: ignore[attr-defined]
+    before = root.locator(".gc-panels").inner_html()
+    root.locator(f"[name={control}]").focus()
+    page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """([demo, before]) => { const root = document.querySelector(`#gc-demo-${demo}`);
+             return root.dataset.state === 'live'
+               && root.querySelector('.gc-panels').innerHTML !== before; }""",
+        arg=[demo, before],
+    )
+    assert "could not" not in root.locator(".gc-status").inner_text().lower()
+
+
+def save_control(page: object) -> object:
+    control = page.locator(".gc-offline")  # type: ignore[attr-defined]
+    control.locator(".gc-offline-size").filter(has_text="MB").wait_for()
+    return control
+
+
+def test_pages_and_demos_once_used_work_offline(offline_site: Server, learner: object) -> None:
+    page = open_page(learner)
+    page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
+    wait_for_service_worker(page)
+    wait_until_kept(page, offline_site.url + HOME)
+    page.goto(offline_site.url + DEMO_PAGE)  # type: ignore[attr-defined]
+    move_control_and_see_the_figure_change(page, DEMO, CONTROL)
+
+    learner.set_offline(True)  # type: ignore[attr-defined]
+    page.reload()  # type: ignore[attr-defined]
+    move_control_and_see_the_figure_change(page, DEMO, CONTROL)
+    page.get_by_role("link", name="Home", exact=True).first.click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Generative AI", level=1).wait_for()  # type: ignore[attr-defined]
+    page.reload()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Where to start").wait_for()  # type: ignore[attr-defined]
+    page.go_back()  # type: ignore[attr-defined]
+    move_control_and_see_the_figure_change(page, DEMO, CONTROL)
+    # a page never opened is not there: nothing was downloaded behind the learner's back
+    kept = [url for url in cached_urls(page) if "/topics/" in url and DEMO_PAGE not in url]
+    assert kept == []
+    with pytest.raises(Exception, match=OFFLINE_ERROR):
+        page.goto(offline_site.url + NEVER_VISITED)  # type: ignore[attr-defined]
+
+
+def test_save_for_offline_use_then_remove(offline_site: Server, learner: object) -> None:
+    page = open_page(learner)
+    page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
+    control = save_control(page)
+    size = control.locator(".gc-offline-size").inner_text()
+    progress = control.get_by_role(
+        "progressbar", name="Saving the course for offline use", include_hidden=True
+    )
+    status = control.get_by_role("status")
+    assert status.get_attribute("aria-live") == "polite"
+    # what the bar shows while the course downloads: [value, shown]
+    progress.evaluate(
+        """(bar) => { window.__bar = [];
+             new MutationObserver(() => window.__bar.push([bar.value, !bar.hidden]))
+               .observe(bar, {attributes: true}); }"""
+    )
+
+    assert control.get_by_role("button", name="Remove the saved copy").is_hidden()
+    control.get_by_role("button", name="Save the course for offline use").click()
+    status.filter(has_text="Saved: the whole course").wait_for(timeout=180_000)
+    assert size in status.inner_text()
+    shown = [value for value, visible in page.evaluate("window.__bar") if visible]
+    assert any(0 < value < 100 for value in shown) and shown[-1] == 100
+    assert progress.is_hidden()
+    assert control.get_by_role("button", name="Remove the saved copy").is_visible()
+    assert control.get_by_role("button", name="Save the course for offline use").is_hidden()
+
+    learner.set_offline(True)  # type: ignore[attr-defined]
+    page.goto(offline_site.url + NEVER_VISITED)  # type: ignore[attr-defined]
+    move_control_and_see_the_figure_change(page, OTHER_DEMO, OTHER_CONTROL)
+
+    page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
+    control = save_control(page)
+    status = control.get_by_role("status")
+    assert "whole course is saved" in status.inner_text()
+    control.get_by_role("button", name="Remove the saved copy").click()
+    status.filter(has_text="The saved copy is removed").wait_for()
+    assert control.get_by_role("button", name="Save the course for offline use").is_visible()
+    assert cached_urls(page) == []
+    with pytest.raises(Exception, match=OFFLINE_ERROR):
+        page.goto(offline_site.url + "topics/temperature-and-top-p/")  # type: ignore[attr-defined]
+
+
+def test_a_failed_download_says_so_and_keeps_what_was_there(
+    offline_site: Server, learner: object
+) -> None:
+    page = open_page(learner)
+    page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
+    wait_for_service_worker(page)
+    wait_until_kept(page, offline_site.url + HOME)
+    before = cached_urls(page)
+    wheel = offline_site.root / "pyodide" / "python_stdlib.zip"
+    hidden = wheel.with_name("python_stdlib.zip.away")
+    wheel.rename(hidden)
+    try:
+        control = save_control(page)
+        control.get_by_role("button", name="Save the course for offline use").click()
+        status = control.get_by_role("status")
+        status.filter(has_text="The course was not saved").wait_for(timeout=180_000)
+    finally:
+        hidden.rename(wheel)
+    text = status.inner_text()
+    assert "pyodide/python_stdlib.zip could not be downloaded (the server answered 404)" in text
+    assert "Nothing you had before was removed" in text
+    assert control.get_by_role("button", name="Save the course for offline use").is_enabled()
+    assert control.get_by_role("progressbar").is_hidden()
+    assert cached_urls(page) == before
+    learner.set_offline(True)  # type: ignore[attr-defined]
+    page.reload()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Where to start").wait_for()  # type: ignore[attr-defined]
+    assert "whole course is saved" not in save_control(page).inner_text()
+
+
+def rebuild_with_changed_home_page(destination: Path, site_url: str) -> None:
+    """Build the site again from a copy of docs/ whose home page has one more sentence, and
+    with a different course wheel (its modules compiled to .pyc)."""
+    docs = destination.parent / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    home = docs / "index.md"
+    text = home.read_text()
+    home.write_text(text.replace("## Where to start", f"{CHANGED}\n\n## Where to start"))
+    # the plugin takes the project from the folder of the config file
+    config = ROOT / f".offline-test-{os.getpid()}.yml"
+    config.write_text(f"INHERIT: mkdocs.yml\ndocs_dir: {docs}\n")
+    try:
+        result = build_site(destination, config, SITE_URL=site_url, GENAI_PY_COMPILE="1")
+    finally:
+        config.unlink()
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_new_build_is_seen_after_one_reload(
+    offline_site: Server, learner: object, tmp_path: Path, port: int
+) -> None:
+    page = open_page(learner)
+    page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
+    wait_for_service_worker(page)
+    page.goto(offline_site.url + DEMO_PAGE)  # type: ignore[attr-defined]
+    move_control_and_see_the_figure_change(page, DEMO, CONTROL)
+    page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
+    old_home = next(u for u in cached_urls(page) if u.startswith(offline_site.url + "?rev="))
+    assert page.get_by_text(CHANGED).count() == 0
+
+    second = tmp_path / "second"
+    rebuild_with_changed_home_page(second, f"http://127.0.0.1:{port}/")
+    point_to(offline_site, second)
+    try:
+        page.reload()  # type: ignore[attr-defined]
+        page.get_by_text(CHANGED).wait_for()
+        # the demo page runs the new build's Python files (its config names the course wheel)
+        page.goto(offline_site.url + DEMO_PAGE)  # type: ignore[attr-defined]
+        move_control_and_see_the_figure_change(page, DEMO, CONTROL)
+        config_js = "assets/genai-course/config.js"
+        config = (second / config_js).read_text()
+        assert config != (offline_site.root.parent / "first" / config_js).read_text()  # new wheel
+        expected = json.loads(config.split(" = ", 1)[1].rstrip().rstrip(";"))
+        assert page.evaluate("window.__genaiCourse") == expected
+        # once the course's tabs are closed, the new worker is in charge and keeps only the new
+        # build's copies
+        page.close()
+        page = open_page(learner)
+        page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
+        page.get_by_text(CHANGED).wait_for()
+        new_build = (second / "sw.js").read_text().split('"build":"')[1][:16]
+        page.wait_for_function(  # type: ignore[attr-defined]
+            """(build) => new Promise((resolve) => { const channel = new MessageChannel();
+                 channel.port1.onmessage = (event) => resolve(event.data.build === build);
+                 navigator.serviceWorker.controller.postMessage(
+                   {type: 'genai-course:status'}, [channel.port2]); })""",
+            arg=new_build,
+        )
+        page.evaluate("window.genaiCourseOffline.kept")  # type: ignore[attr-defined]
+        page.wait_for_function(  # type: ignore[attr-defined]
+            """async ([name, old]) => !(await (await caches.open(name)).keys())
+                 .some((request) => request.url === old)""",
+            arg=[CACHE, old_home],
+        )
+        wait_until_kept(page, offline_site.url + HOME)  # the new home page, stored as it came
+    finally:
+        point_to(offline_site, offline_site.root.parent / "first")

@@ -1,0 +1,84 @@
+"""The list of the site's files written into the service worker, the web app manifest, and no
+service worker under `mkdocs serve`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from genai_course.plugin import CoursePlugin
+from genai_course.plugin.offline import site_manifest, web_app_manifest, write_service_worker
+
+
+def make_site(root: Path) -> None:
+    files = {
+        "index.html": b"<h1>home</h1>",
+        "topics/attention/index.html": b"<h1>attention</h1>",
+        "pyodide/pyodide.asm.wasm": bytes(range(256)) * 40,
+        "assets/javascripts/bundle.abc.min.js.map": b"{}",
+        "assets/javascripts/lunr/wordcut.js": b"//",
+        "sitemap.xml.gz": b"gz",
+    }
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+
+
+def test_every_file_is_listed_with_its_size_and_sha256_but_maps_and_unused_search_support(
+    tmp_path: Path,
+) -> None:
+    make_site(tmp_path)
+    manifest = site_manifest(tmp_path)
+    listed = {path: (size, revision) for path, size, revision in manifest.files}
+    assert sorted(listed) == [
+        "index.html",
+        "pyodide/pyodide.asm.wasm",
+        "topics/attention/index.html",
+    ]
+    wasm = (tmp_path / "pyodide/pyodide.asm.wasm").read_bytes()
+    assert listed["pyodide/pyodide.asm.wasm"] == (10240, hashlib.sha256(wasm).hexdigest()[:16])
+    assert manifest.total_bytes == 10240 + len(b"<h1>home</h1>") + len(b"<h1>attention</h1>")
+
+
+def test_a_changed_file_changes_its_revision_and_the_build(tmp_path: Path) -> None:
+    make_site(tmp_path)
+    before = site_manifest(tmp_path)
+    (tmp_path / "index.html").write_bytes(b"<h1>home, new</h1>")
+    after = site_manifest(tmp_path)
+    changed = {p for (p, _, r), (_, _, s) in zip(before.files, after.files, strict=True) if r != s}
+    assert changed == {"index.html"}
+    assert before.build != after.build
+    assert site_manifest(tmp_path).build == after.build  # the same files, the same build
+
+
+def test_the_service_worker_starts_with_the_list(tmp_path: Path) -> None:
+    make_site(tmp_path)
+    manifest = write_service_worker(tmp_path)
+    head, code = (tmp_path / "sw.js").read_text().split("\n", 1)
+    listed = json.loads(head.removeprefix("self.__genaiCourseOffline = ").removesuffix(";"))
+    assert listed["build"] == manifest.build
+    assert listed["totalBytes"] == manifest.total_bytes
+    assert [tuple(f) for f in listed["files"]] == list(manifest.files)
+    assert 'importScripts("vendor/workbox-sw/workbox-sw.js")' in code
+    assert "sw.js" not in {path for path, _, _ in site_manifest(tmp_path).files}
+
+
+def test_the_web_app_manifest_uses_relative_urls_and_the_theme_colour() -> None:
+    manifest = json.loads(web_app_manifest("Generative AI", "GenAI course", "notes"))
+    assert manifest["start_url"] == manifest["scope"] == "./"
+    assert manifest["theme_color"] == "#3f51b5"
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    assert not any(icon["src"].startswith("/") for icon in manifest["icons"])
+    png = Path(__file__).parents[1] / "src/genai_course/assets/icons/icon-512.png"
+    header = png.read_bytes()[16:24]  # PNG IHDR: width, height
+    assert (int.from_bytes(header[:4]), int.from_bytes(header[4:])) == (512, 512)
+
+
+def test_no_service_worker_under_mkdocs_serve() -> None:
+    plugin = CoursePlugin()
+    plugin.on_startup(command="build", dirty=False)
+    assert not plugin.serving
+    plugin.on_startup(command="serve", dirty=False)
+    assert plugin.serving

@@ -48,6 +48,13 @@
         } else if (message.type === "init-error") {
           fail(message.message);
           reject(new Error(message.message));
+        } else if (message.type === "started") {
+          // the worker has begun this call: its own time limit starts now
+          const call = python.calls.get(message.id);
+          if (call) {
+            clearTimeout(call.timer);
+            call.timer = setTimeout(() => restartPython(new StopError("timeout")), timeLimit);
+          }
         } else if (message.type === "partial") {
           const call = python.calls.get(message.id);
           if (call && call.onPartial) call.onPartial(message.result);
@@ -103,9 +110,11 @@
     await startPython();
     const id = python.nextId++;
     return new Promise((resolve, reject) => {
+      // a call waits its turn behind the worker's warm-up or an earlier run; that wait has a
+      // limit of its own (an edited program that never finishes loading), three times the run's
       const timer = setTimeout(() => {
         restartPython(new StopError("timeout"));
-      }, timeLimit);
+      }, 3 * timeLimit);
       python.calls.set(id, { resolve, reject, timer, onPartial });
       python.worker.postMessage({ ...message, id });
     });

@@ -4,6 +4,7 @@
 //               or {type: "check", id, spec, source} (an exercise)
 //               and {type: "cancel", name} (stop that demo's run: a newer one is on its way)
 // Messages out: {type: "ready", versions, phases} | {type: "init-error", message}
+//               | {type: "started", id} when a run or check begins (the page's time limit starts)
 //               | {type: "partial", id, result} (zero or more) then {type: "result", id, result}
 //                 (result {ok: false, cancelled: true} for a run that was cancelled)
 "use strict";
@@ -180,6 +181,7 @@ self.onmessage = async (event) => {
     }
   } else if (message.type === "check") {
     // an exercise: the learner's code against the checks of its spec (genai_course.exercise)
+    self.postMessage({ type: "started", id: message.id });
     let json;
     try {
       if (!checkExercise) checkExercise = pyodide.pyimport("genai_course.exercise").check_exercise;
@@ -213,6 +215,8 @@ function nextTick(callback) {
 }
 
 function startRun(message) {
+  // the page's time limit counts from here, not from when the request was queued
+  self.postMessage({ type: "started", id: message.id });
   const params = pyodide.toPy(message.params);
   // a render that yields sends its steps as they come
   const partial = (text) => {

@@ -21,7 +21,9 @@ from tests.conftest import ROOT, Server, build_site, is_local, serve
 pytestmark = pytest.mark.browser
 
 HOME = ""
-DEMO_PAGE, DEMO, CONTROL = "topics/attention/", "attention", "head"
+# a control every step of which is valid (0.70 → 0.75 → 0.80 … within 0–2), so each press is
+# a new figure however often the test presses it, and however the browser restores the form
+DEMO_PAGE, DEMO, CONTROL = "topics/temperature-and-top-p/", "sampling", "temperature"
 NEVER_VISITED = "topics/positional-encoding/"
 OTHER_DEMO, OTHER_CONTROL = "positional_encoding", "d_model"
 CACHE = "genai-course-files"

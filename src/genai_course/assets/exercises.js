@@ -175,8 +175,7 @@
           status: passed ? "passed" : state.status === "passed" ? "passed" : "tried",
           checks: state.checks + 1,
           failed: state.failed + (passed ? 0 : 1),
-          code: source,
-          lastResult: passed ? "passed" : "failed",
+          code: source
         });
       } catch (error) {
         if (!root.isConnected) return;
@@ -187,7 +186,7 @@
               : "Stopped. Python was restarted; you can check again."
             : `Your code could not be checked: ${error.message}`;
         say([["title", why]], "failed");
-        save({ status: state.status === "passed" ? "passed" : "tried", checks: state.checks + 1, failed: state.failed + 1, code: source, lastResult: "stopped" });
+        save({ status: state.status === "passed" ? "passed" : "tried", checks: state.checks + 1, failed: state.failed + 1, code: source });
       } finally {
         running = false;
         checkButton.disabled = false;

@@ -8,7 +8,8 @@ Builds the site, serves it on 127.0.0.1 and, for each demo page, measures in the
   updated figure is shown;
 - interaction latency: median and p95 over 50 control changes (input event -> updated figure;
   20 for the later demos, 5 for the tiny GPT, whose speed in characters per second is read out);
-- longest main-thread task (Long Tasks API) while those changes compute;
+- longest main-thread task (Long Tasks API) while those changes compute ("long"), and while the
+  page loads, from navigation to time to interactive ("ld long": the theme's own scripts count);
 - Python's start: when the worker started, how long until Python was ready, and within that
   when Pyodide itself and then the packages were loaded (worker clock);
 - second demo page: the next demo page reached by instant navigation — time from the click to
@@ -48,9 +49,10 @@ SIXTEEN_TOKENS = "The cat drank the milk because it was hungry and then it slept
 DEMOS = {
     "attention": {
         "page": "topics/attention/",
-        "setup": {"sentence": SIXTEEN_TOKENS},
+        # the untrained model: 16 tokens, d_model 64, 4 heads (the trained "it" model has 2 heads)
+        "setup": {"model": "toy", "sentence": SIXTEEN_TOKENS},
         "control": "head",
-        "values": ["2", "3", "4", "1"],
+        "values": ["2", "1", "3", "4"],  # the first two are heads of the trained model too
         "changes": 50,
     },
     "positional_encoding": {
@@ -217,12 +219,10 @@ def measure_repeat(browser, url: str, demo: str, spec: dict) -> dict[str, float]
     set_control(page, demo, spec["control"], spec["values"][0])
     wait_updates(page, 1)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # the page and the Python files are in the service worker's copy (a learner's next visit is
+    # days later; a visit while the worker still writes them would measure that writing)
     page.evaluate("window.genaiCourseOffline.kept")
-    page.wait_for_function(  # the Python files, kept once Python ran
-        """async () => (await (await caches.open('genai-course-files')).keys())
-             .filter((r) => r.url.includes('/pyodide/')).length >= 6""",
-        timeout=120_000,
-    )
+    page.evaluate("window.genaiCourseOffline.keptPython")
     page.close()
     page = context.new_page()
     page.set_default_timeout(120_000)
@@ -254,9 +254,11 @@ def measure_demo(browser, url: str, demo: str, spec: dict) -> dict[str, float]: 
     page.wait_for_function(f"() => document.querySelector('#gc-demo-{demo}[data-mounted]')")
     set_control(page, demo, spec["control"], spec["values"][0])
     interactive = wait_updates(page, 1)
-    for name, value in spec["setup"].items():
+    # main-thread tasks from the navigation until the page is interactive (the theme's included)
+    load_tasks = [d for t, d in page.evaluate("window.__bench.longTasks") if t <= interactive]
+    for i, (name, value) in enumerate(spec["setup"].items()):
         set_control(page, demo, name, value)
-        wait_updates(page, 2)
+        wait_updates(page, 2 + i)
     done = int(page.evaluate("window.__bench.updates.length"))
     page.evaluate("window.__bench.longTasks = []")
     latencies = []
@@ -305,6 +307,7 @@ def measure_demo(browser, url: str, demo: str, spec: dict) -> dict[str, float]: 
         "p50": statistics.median(latencies),
         "p95": sorted(latencies)[max(0, int(0.95 * len(latencies)) - 1)],
         "longest_task": max(long_tasks, default=0.0),
+        "longest_load_task": max(load_tasks, default=0.0),
         "worker_start": float(boot["workerStart"]),
         "boot": float(boot["ready"] - boot["workerStart"]),
         "python_started": float(boot["phases"]["pyodide"]),
@@ -378,8 +381,8 @@ def main() -> None:
     (OUT / "bench.json").write_text(json.dumps(report, indent=1))
     print(
         "targets: 1st-fig ratio <= 0.1, TTI ratio <= 0.8, p95 <= 100 ms (attention: 16 tokens, "
-        "d_model 64, 4 heads), 2nd rdy <= 300 ms, long task <= 50 ms, tiny GPT >= 370 char/s,"
-        " switch <= 100 ms"
+        "d_model 64, 4 heads), 2nd rdy <= 300 ms, long task (computing and loading) <= 50 ms,"
+        " tiny GPT >= 370 char/s, switch <= 100 ms"
     )
 
 
@@ -388,14 +391,15 @@ def print_row(demo: str, r: dict[str, float], header: bool) -> None:
     if header:
         print(
             f"{'demo':20} {'baseline':>9} {'1st fig':>8} {'ratio':>6} {'TTI':>7} {'ratio':>6}"
-            f" {'p50':>6} {'p95':>6} {'long':>6} {'worker':>7} {'boot':>6} {'py up':>6}"
-            f" {'pkgs':>6} {'2nd fig':>8} {'2nd rdy':>8} {'char/s':>7} {'switch':>7}"
+            f" {'p50':>6} {'p95':>6} {'long':>6} {'ld long':>7} {'worker':>7} {'boot':>6}"
+            f" {'py up':>6} {'pkgs':>6} {'2nd fig':>8} {'2nd rdy':>8} {'char/s':>7} {'switch':>7}"
         )
     b = r["baseline_first_result"]
     print(
         f"{demo:20} {b:7.0f}ms {r['first_figure']:6.0f}ms {r['first_figure'] / b:6.3f} "
         f"{r['interactive']:5.0f}ms {r['interactive'] / b:6.3f} {r['p50']:4.0f}ms "
-        f"{r['p95']:4.0f}ms {r['longest_task']:4.0f}ms {r['worker_start']:5.0f}ms "
+        f"{r['p95']:4.0f}ms {r['longest_task']:4.0f}ms {r['longest_load_task']:5.0f}ms "
+        f"{r['worker_start']:5.0f}ms "
         f"{r['boot']:4.0f}ms {r['python_started']:4.0f}ms {r['packages_loaded']:4.0f}ms "
         f"{r['second_figure']:6.0f}ms {r['second_ready']:6.0f}ms {r['chars_per_s']:7.0f}"
         f" {r['switch']:5.0f}ms",

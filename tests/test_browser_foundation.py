@@ -239,3 +239,33 @@ def test_when_the_worker_cannot_install_a_wheel_pyodide_does(
     assert expected in phases["installError"], phases  # the reason is kept for the record
     assert facts["works"] is True and facts["course"] == "0.1.0"
     assert facts["loaded"] == {"numpy": "default channel", "genai-course": "default channel"}
+
+
+def test_search_waits_for_python_on_a_demo_page_then_works(page: object, server: Server) -> None:
+    # Material's search index is built once Python is up and quiet, not while it starts
+    page.goto(server.url + "try-it/", wait_until="commit")  # type: ignore[attr-defined]
+    for _ in range(200):  # the theme starts its search worker once its script has run
+        found = [w for w in page.workers if "search-worker.js?worker=search." in w.url]  # type: ignore[attr-defined]
+        if found:
+            break
+        page.wait_for_timeout(25)  # type: ignore[attr-defined]
+    (search,) = found
+    assert page.evaluate("window.genaiCourse.isQuiet()") is False  # type: ignore[attr-defined]
+    assert search.evaluate("typeof lunr") == "undefined"  # Material's worker not loaded yet
+    page.wait_for_function("() => window.genaiCourse.isQuiet()", timeout=90_000)  # type: ignore[attr-defined]
+    timings = page.evaluate("window.genaiCourse.python.timings")  # type: ignore[attr-defined]
+    assert timings["quiet"] > timings["ready"]
+    page.keyboard.press("/")  # type: ignore[attr-defined]  (Material's search shortcut)
+    page.keyboard.type("softmax")  # type: ignore[attr-defined]
+    results = page.locator(".md-search-result__item")  # type: ignore[attr-defined]
+    results.first.wait_for(timeout=15_000)
+    assert search.evaluate("typeof lunr") != "undefined"
+    assert results.count() > 0
+
+
+def test_search_on_a_page_without_demos_is_materials_own(page: object, server: Server) -> None:
+    page.goto(server.url + "schedule/")  # type: ignore[attr-defined]
+    page.keyboard.press("/")  # type: ignore[attr-defined]
+    page.keyboard.type("attention")  # type: ignore[attr-defined]
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
+    assert not [w for w in page.workers if "search-worker.js" in w.url]  # type: ignore[attr-defined]

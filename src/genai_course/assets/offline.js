@@ -8,12 +8,25 @@
   const siteRoot = new URL("../../", document.currentScript.src);
   const supported = Boolean(config.serviceWorker) && "serviceWorker" in navigator;
   const wasControlled = supported && Boolean(navigator.serviceWorker.controller);
-  window.genaiCourseOffline = { kept: Promise.resolve() };
+  // kept: what the page loaded is in the service worker's copy; keptPython: the Python files too
+  window.genaiCourseOffline = { kept: Promise.resolve(), keptPython: Promise.resolve() };
 
   if (supported) {
-    navigator.serviceWorker
-      .register(new URL(config.serviceWorker, siteRoot).href)
-      .catch((error) => console.warn("genai-course: no offline use:", error.message));
+    // Registered once the page has loaded and, on a page with a demo, once its Python is up: a
+    // first install reads the worker's scripts and list, and that should not slow Python's start
+    // (on a repeat visit the worker is already in charge and this only checks for an update).
+    const register = () =>
+      navigator.serviceWorker
+        .register(new URL(config.serviceWorker, siteRoot).href)
+        .catch((error) => console.warn("genai-course: no offline use:", error.message));
+    const course = window.genaiCourse;
+    const afterLoad = (then) =>
+      document.readyState === "complete" ? then() : window.addEventListener("load", then, { once: true });
+    if (course && course.python.state === "loading" && !course.isQuiet()) {
+      document.addEventListener("genai-course:quiet", () => afterLoad(register), { once: true });
+    } else {
+      afterLoad(register);
+    }
     // A worker that takes charge of this page after it has loaded (the first one, or a new
     // build's) did not see what the page used: hand it over, so that it is kept too.
     // `kept` settles when that is done.
@@ -36,8 +49,11 @@
         .then(() => ask({ type: "genai-course:keep", python: true }))
         .catch(() => {});
     if (!wasControlled && window.genaiCourse) {
-      if (window.genaiCourse.python.worker) keepPython();
-      else document.addEventListener("genai-course:python", keepPython, { once: true });
+      window.genaiCourseOffline.keptPython = new Promise((resolve) => {
+        const keep = () => keepPython().then(resolve);
+        if (window.genaiCourse.python.worker) keep();
+        else document.addEventListener("genai-course:python", keep, { once: true });
+      });
     }
   } else if (!config.serviceWorker && "serviceWorker" in navigator) {
     // under mkdocs serve: a worker left by a build served on this address would hide live reload

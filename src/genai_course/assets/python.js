@@ -44,6 +44,7 @@
           python.versions = message.versions;
           python.timings.ready = performance.now();
           python.timings.phases = message.phases;
+          settled("ready");
           resolve();
         } else if (message.type === "init-error") {
           fail(message.message);
@@ -89,6 +90,34 @@
     python.state = "failed";
     python.failure = reason;
     python.onFailure();
+    settled("failed");
+  }
+
+  // Python is up (or will not be). What waits so as not to compete with its start and the
+  // learner's first run (the service worker's first install, Material's search index:
+  // search-worker.js listens on the channel) goes once no call has been in flight for a moment.
+  let quietTimer = null;
+  let quiet = false;
+  function settled(state) {
+    document.dispatchEvent(new CustomEvent("genai-course:python", { detail: state }));
+    if (state === "failed") announceQuiet();
+    else waitForQuiet();
+  }
+  function waitForQuiet() {
+    clearTimeout(quietTimer);
+    quietTimer = setTimeout(() => (python.calls.size ? waitForQuiet() : announceQuiet()), 700);
+  }
+  function announceQuiet() {
+    if (quiet) return;
+    quiet = true;
+    clearTimeout(quietTimer);
+    python.timings.quiet = performance.now();
+    document.dispatchEvent(new CustomEvent("genai-course:quiet"));
+    if (typeof BroadcastChannel === "function") {
+      const channel = new BroadcastChannel("genai-course");
+      channel.postMessage("python-settled");
+      channel.close();
+    }
   }
 
   // Stop whatever runs (an endless loop, say): the only sure way is a new worker.
@@ -146,6 +175,7 @@
 
   window.genaiCourse = {
     python,
+    isQuiet: () => quiet,
     startPython,
     restartPython,
     callPython,

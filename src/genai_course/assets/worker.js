@@ -9,6 +9,11 @@
 //                 (result {ok: false, cancelled: true} for a run that was cancelled)
 "use strict";
 
+// unzipSnapshot(url) and unzipWheel(wheel), shared with the worker that fetches the files Python
+// starts from (fetch-worker.js; it does not start here)
+self.__genaiCourseWorker = true;
+importScripts("fetch-worker.js");
+
 let pyodide = null;
 let startDemo = null;
 let loadProgram = null;
@@ -20,17 +25,63 @@ const phases = {};
 // Python as it was right after start-up, saved at build time (plugin/snapshot.py): restoring it
 // skips the interpreter's start-up. Any failure (no file, an old browser without
 // DecompressionStream, a snapshot Pyodide refuses) falls back to starting Python from scratch.
-async function readSnapshot(snapshotURL) {
-  const response = await fetch(snapshotURL);
-  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-  let memory = new Uint8Array(await response.arrayBuffer());
-  // unzip it here, unless the host already did (a .gz served with Content-Encoding: gzip)
-  if (memory[0] === 0x1f && memory[1] === 0x8b) {
-    const gunzip = new Blob([memory]).stream().pipeThrough(new DecompressionStream("gzip"));
-    memory = new Uint8Array(await new Response(gunzip).arrayBuffer());
+// Start fetching and unzipping the snapshot and the wheels in a worker of their own (fetch-worker.js),
+// in parallel with this one reading Pyodide's script and compiling its WebAssembly. Returns a
+// promise per part; where no such worker can run, the parts are fetched and unzipped here.
+function fetchStartFiles(snapshotURL, wheels, unzipScript) {
+  const parts = {};
+  const settle = {};
+  for (const part of ["snapshot", "wheels"]) {
+    parts[part] = new Promise((resolve, reject) => (settle[part] = { resolve, reject }));
+    parts[part].catch(() => {}); // a failure is handled where it is awaited
   }
-  phases.snapshot = performance.now();
-  return memory;
+  const inline = {
+    snapshot: () => unzipSnapshot(snapshotURL),
+    wheels: () => {
+      importScripts(unzipScript);
+      return Promise.all(wheels.map(unzipWheel));
+    },
+  };
+  const wanted = [snapshotURL && "snapshot", wheels.length && "wheels"].filter(Boolean);
+  const pending = new Set(wanted);
+  const done = (part, fn) => {
+    if (!pending.delete(part)) return;
+    Promise.resolve().then(fn).then(settle[part].resolve, settle[part].reject);
+  };
+  const here = (reason) => {
+    phases.fetchWorkerError = reason;
+    for (const part of [...pending]) done(part, inline[part]);
+  };
+  if (typeof Worker !== "function") {
+    here("no workers in workers");
+  } else {
+    const helper = new Worker(new URL("fetch-worker.js", self.location.href));
+    helper.onmessage = ({ data }) => {
+      if (data.error) done(data.part, () => Promise.reject(new Error(data.error)));
+      else done(data.part, () => data.memory || data.unpacked);
+      if (!pending.size) helper.terminate();
+    };
+    helper.onerror = (event) => {
+      event.preventDefault();
+      helper.terminate();
+      here(event.message || "the fetch worker could not start");
+    };
+    helper.postMessage({ snapshot: snapshotURL, wheels, unzipScript });
+  }
+  return {
+    snapshot: snapshotURL
+      ? parts.snapshot.then((memory) => {
+          phases.snapshot = performance.now();
+          return new Uint8Array(memory);
+        })
+      : null,
+    wheels: wheels.length
+      ? parts.wheels.then((unpacked) => {
+          phases.wheels = performance.now();
+          return unpacked.map(({ name, url, entries }) => ({ name, url, files: planWheel(url.split("/").pop(), entries) }));
+        })
+      : null,
+  };
 }
 
 async function startFromSnapshot(indexURL, packages, snapshot) {
@@ -49,22 +100,8 @@ async function startFromSnapshot(indexURL, packages, snapshot) {
 
 // ---- wheels, installed without Pyodide's package loader -------------------------------------
 // loadPackage unpacks a wheel with Python's shutil, which takes about 0.9 s for NumPy in the page;
-// fflate unzips it in about 0.2 s, and does so while Python is still starting. The result is the
+// fflate unzips it in about 0.2 s, in fetch-worker.js, while Python is still starting. The result is the
 // same files, dist-info and loaded shared libraries. Any failure falls back to loadPackage.
-
-// The files of one wheel, fetched and checked against its sha256 (Subresource Integrity).
-async function fetchWheel({ name, url, integrity }) {
-  let response;
-  try {
-    response = await fetch(url, { integrity });
-  } catch (error) {
-    // a fetch that fails its integrity check says only "Failed to fetch"
-    throw new Error(`${url}: ${error.message} (unreachable, or not the file the site was built with)`);
-  }
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);
-  const entries = fflate.unzipSync(new Uint8Array(await response.arrayBuffer()));
-  return { name, url, files: planWheel(url.split("/").pop(), entries) };
-}
 
 // What installing a wheel writes, in order; throws (so loadPackage takes over) on anything this
 // small installer does not handle the way pip and Pyodide do.
@@ -113,19 +150,11 @@ async function installWheels(wheels) {
 }
 
 async function init(indexURL, packages, snapshotURL, wheels, unzipScript) {
-  // fetched and unpacked while pyodide.js loads
-  const snapshot = snapshotURL ? readSnapshot(snapshotURL) : null;
-  if (snapshot) snapshot.catch(() => {}); // a failure is handled where it is awaited
-  let unpacked = null;
-  if (wheels && wheels.length) {
-    try {
-      importScripts(unzipScript);
-      unpacked = Promise.all(wheels.map(fetchWheel));
-      unpacked.then(() => (phases.wheels = performance.now()), () => {});
-    } catch (error) {
-      phases.installError = String((error && error.message) || error);
-    }
-  }
+  // fetched and unpacked while pyodide.js loads, by a worker of their own
+  const started = fetchStartFiles(snapshotURL, wheels || [], unzipScript);
+  const snapshot = started.snapshot;
+  const unpacked = started.wheels;
+  for (const part of [snapshot, unpacked]) if (part) part.catch(() => {}); // handled when awaited
   importScripts(indexURL + "pyodide.js");
   phases.script = performance.now();
   // without wheels of our own, Pyodide fetches and unpacks the packages while Python starts

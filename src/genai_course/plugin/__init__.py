@@ -59,7 +59,27 @@ ASSETS = (
     "exercises.js",
     "course.css",
     "offline.js",
+    "search-worker.js",
+    "fetch-worker.js",
 )
+
+
+# Material's search worker, named in the page's configuration (a JSON script the theme reads)
+SEARCH_WORKER = re.compile(
+    r'("search": ")([^"]*assets/javascripts/workers/)(search\.[0-9a-f]+\.min\.js)"'
+)
+
+
+def defer_search_worker(html: str, page_url: str) -> str:
+    """On a page with a demo, the theme starts the search worker through search-worker.js, which
+    holds it back until the page's Python is ready (building the index competes with it)."""
+    wrapper = get_relative_url("assets/genai-course/search-worker.js", page_url)
+    updated, found = SEARCH_WORKER.subn(
+        lambda m: f'{m.group(1)}{wrapper}?worker={m.group(3)}"', html, count=1
+    )
+    if not found:
+        raise PluginError("genai-course: the theme's search worker is not where it was expected")
+    return updated
 
 
 class CoursePlugin(BasePlugin[CourseConfig]):
@@ -307,6 +327,8 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         )
         if not found:
             raise PluginError(f"genai-course: {page.file.src_uri} has no <meta charset> to follow")
+        if has_demo:
+            updated = defer_search_worker(updated, page.url)
         return updated
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:

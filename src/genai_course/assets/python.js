@@ -44,6 +44,7 @@
           python.versions = message.versions;
           python.timings.ready = performance.now();
           python.timings.phases = message.phases;
+          python.modules = message.modules || [];
           settled("ready");
           resolve();
         } else if (message.type === "init-error") {
@@ -65,6 +66,7 @@
             python.calls.delete(message.id);
             clearTimeout(call.timer);
             call.resolve(message.result);
+            if (!python.calls.size) setTimeout(prepareNext, 0);
           }
         }
       };
@@ -113,6 +115,9 @@
     clearTimeout(quietTimer);
     python.timings.quiet = performance.now();
     document.dispatchEvent(new CustomEvent("genai-course:quiet"));
+    // the rest of the course's modules, for the demos of the next pages (the page's own go first)
+    for (const module of python.modules || []) prepared.push({ module });
+    prepareNext();
     if (typeof BroadcastChannel === "function") {
       const channel = new BroadcastChannel("genai-course");
       channel.postMessage("python-settled");
@@ -158,11 +163,31 @@
     return send({ type: "check", spec, source });
   }
 
-  // Run a demo program's imports ahead of its first use; a run queued after it waits for it.
+  // Run a demo program's imports ahead of its first use. One at a time, and only while no run or
+  // check is in flight: the learner's first change on a page with several demos waits for at
+  // most one other demo's imports (the worker answers a load like a run).
+  const prepared = [];
+  let preparing = false;
   function preparePython(name, source) {
-    startPython()
-      .then(() => python.worker && python.worker.postMessage({ type: "load", name, source }))
-      .catch(() => {});
+    // before any module of the course still waiting, after the page's other demos
+    const modules = prepared.findIndex((item) => item.module);
+    prepared.splice(modules < 0 ? prepared.length : modules, 0, { name, source });
+    startPython().then(prepareNext, () => {});
+  }
+  function prepareNext() {
+    if (preparing || python.calls.size || python.state !== "ready") return;
+    // a demo of a page left since is not prepared
+    const gone = (item) => item.name && !document.getElementById(`gc-demo-${item.name}`);
+    while (prepared.length && gone(prepared[0])) prepared.shift();
+    const next = prepared.shift();
+    if (!next) return;
+    preparing = true;
+    send({ type: "load", ...next })
+      .catch(() => {}) // the run reports it, next to the demo
+      .finally(() => {
+        preparing = false;
+        prepareNext();
+      });
   }
 
   // Stop the run of a demo that is still computing (the tiny GPT writing): the worker ends it

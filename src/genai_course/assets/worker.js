@@ -1,9 +1,11 @@
 // The course's Python: Pyodide with NumPy and genai_course, in a Web Worker, off the page's thread.
 // Messages in:  {type: "init", indexURL, packages, snapshot, wheels, unzipScript}
-//               then {type: "load", name, source} (warm-up) and {type: "run", id, name, source, params}
+//               then {type: "load", id, name, source} or {type: "load", id, module} (warm-up:
+//               a demo's imports, or one module of the course; answered {ok: true})
+//               and {type: "run", id, name, source, params}
 //               or {type: "check", id, spec, source} (an exercise)
 //               and {type: "cancel", name} (stop that demo's run: a newer one is on its way)
-// Messages out: {type: "ready", versions, phases} | {type: "init-error", message}
+// Messages out: {type: "ready", versions, phases, modules} | {type: "init-error", message}
 //               | {type: "started", id} when a run or check begins (the page's time limit starts)
 //               | {type: "partial", id, result} (zero or more) then {type: "result", id, result}
 //                 (result {ok: false, cancelled: true} for a run that was cancelled)
@@ -191,23 +193,39 @@ async function init(indexURL, packages, snapshotURL, wheels, unzipScript) {
   );
 }
 
+// The course's modules (its maths, figures and runners), imported one by one while the learner
+// reads, so that a demo on the next page starts from them
+function courseModules() {
+  const names = pyodide.runPython(
+    "import pkgutil, genai_course\n" +
+      "[m.name for m in pkgutil.iter_modules(genai_course.__path__, 'genai_course.')" +
+      " if not m.ispkg and m.name not in ('genai_course.cli', 'genai_course.__main__')]"
+  );
+  const modules = names.toJs();
+  names.destroy();
+  return modules;
+}
+
 self.onmessage = async (event) => {
   const message = event.data;
   if (message.type === "init") {
     try {
       const { indexURL, packages, snapshot, wheels, unzipScript } = message;
       const versions = await init(indexURL, packages, snapshot, wheels, unzipScript);
-      self.postMessage({ type: "ready", versions, phases });
+      self.postMessage({ type: "ready", versions, phases, modules: courseModules() });
     } catch (error) {
       self.postMessage({ type: "init-error", message: String((error && error.message) || error) });
     }
   } else if (message.type === "load") {
     // a demo was put on the page: run its program's imports now, before the learner acts
+    self.postMessage({ type: "started", id: message.id });
     try {
-      loadProgram(message.source, message.name);
+      if (message.module) pyodide.pyimport(message.module);
+      else loadProgram(message.source, message.name);
     } catch (error) {
       /* the run will report it, next to the demo */
     }
+    self.postMessage({ type: "result", id: message.id, result: { ok: true } });
   } else if (message.type === "check") {
     // an exercise: the learner's code against the checks of its spec (genai_course.exercise)
     self.postMessage({ type: "started", id: message.id });

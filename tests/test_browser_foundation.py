@@ -269,3 +269,74 @@ def test_search_on_a_page_without_demos_is_materials_own(page: object, server: S
     page.keyboard.type("attention")  # type: ignore[attr-defined]
     page.locator(".md-search-result__item").first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
     assert not [w for w in page.workers if "search-worker.js" in w.url]  # type: ignore[attr-defined]
+
+
+MODULES_PROGRAM = """
+import json
+import sys
+
+from genai_course.demo import View
+
+
+def render():
+    wanted = ["diffusion", "vae", "compression", "tokenizer", "gpt", "sampling", "positional"]
+    return View([], json.dumps({m: f"genai_course.{m}" in sys.modules for m in wanted}))
+"""
+
+
+def test_once_python_is_quiet_the_course_modules_are_imported_for_the_next_pages(
+    page: object, server: Server
+) -> None:
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    page.wait_for_function("() => window.genaiCourse.isQuiet()", timeout=90_000)  # type: ignore[attr-defined]
+    modules = page.evaluate("window.genaiCourse.python.modules")  # type: ignore[attr-defined]
+    assert "genai_course.diffusion" in modules and "genai_course.cli" not in modules
+    # one at a time, between runs: wait until the worker has gone through them
+    page.wait_for_function("() => window.genaiCourse.warmUpsLeft() === 0", timeout=30_000)  # type: ignore[attr-defined]
+    result = page.evaluate(  # type: ignore[attr-defined]
+        "(source) => window.genaiCourse.callPython('modules_check', source, {})", MODULES_PROGRAM
+    )
+    assert result["ok"], result
+    assert all(json.loads(result["summary"]).values()), result["summary"]
+
+
+# A browser where the page cannot start the worker that fetches the snapshot and the wheels (it
+# throws), or starts it and it fails to load: the Python worker fetches them itself.
+NO_FETCH_WORKER = {
+    "cannot start": """
+      const Native = window.Worker;
+      window.Worker = function (url, options) {
+        if (String(url).includes("fetch-worker.js")) throw new Error("no workers here");
+        return new Native(url, options);
+      };""",
+    "fails to load": """
+      const Native = window.Worker;
+      window.Worker = function (url, options) {
+        if (String(url).includes("fetch-worker.js")) url = String(url) + "-missing.js";
+        return new Native(url, options);
+      };""",
+}
+
+
+@pytest.mark.parametrize("failure", list(NO_FETCH_WORKER))
+def test_without_the_fetch_worker_python_fetches_its_files_itself(
+    page: object, context: object, server: Server, failure: str
+) -> None:
+    context.add_init_script(NO_FETCH_WORKER[failure])  # type: ignore[attr-defined]
+    phases, facts = install_facts(page, server)
+    assert "snapshot" in phases and "snapshotError" not in phases, phases
+    assert "installed" in phases and "installError" not in phases, phases
+    if failure == "fails to load":
+        assert phases["fetchWorkerError"], phases  # noted, and done here instead
+    else:
+        assert phases["fetchWorkerError"] == "no fetch worker", phases
+    assert facts["works"] is True
+
+
+def test_the_fetch_worker_hands_over_the_snapshot_and_the_wheels(
+    page: object, server: Server
+) -> None:
+    phases, facts = install_facts(page, server)
+    assert "fetchWorkerError" not in phases, phases
+    assert phases["snapshot"] < phases["pyodide"] and "installed" in phases
+    assert facts["works"] is True

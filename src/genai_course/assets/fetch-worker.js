@@ -1,10 +1,11 @@
 // The files Python starts from, fetched and unzipped off the Python worker's thread: the memory
-// snapshot (25 MB once unzipped) and the wheels (NumPy: 12.7 MB in 338 files). worker.js starts
-// this worker at once, and meanwhile reads Pyodide's script and compiles its WebAssembly; where it
-// cannot start one, it loads this file and calls the same functions itself.
-// In:  {snapshot: url | null, wheels: [{name, url, integrity}], unzipScript}
-// Out: {part: "snapshot", memory: ArrayBuffer (transferred)} then {part: "wheels", unpacked},
-//      or {part, error} for a part that failed
+// snapshot (25 MB once unzipped) and the wheels (NumPy: 12.7 MB in 338 files). python.js starts
+// this worker with the Python worker (worker.js), which meanwhile reads Pyodide's script and
+// compiles its WebAssembly; where there is no such worker, worker.js loads this file and calls
+// the same functions itself.
+// In:  {snapshot: url | null, wheels: [{name, url, integrity}], unzipScript, port}
+// Out, on the port (to worker.js): {part: "snapshot", memory: ArrayBuffer (transferred)} then
+//      {part: "wheels", unpacked}, or {part, error} for a part that failed
 /* global fflate */
 "use strict";
 
@@ -34,12 +35,13 @@ async function unzipWheel({ name, url, integrity }) {
 
 if (!self.__genaiCourseWorker) {
   self.onmessage = async ({ data }) => {
+    const port = data.port;
     const failed = (part) => (error) =>
-      self.postMessage({ part, error: String((error && error.message) || error) });
+      port.postMessage({ part, error: String((error && error.message) || error) });
     // the snapshot first: Python needs it first
     if (data.snapshot) {
       await unzipSnapshot(data.snapshot).then(
-        (memory) => self.postMessage({ part: "snapshot", memory }, [memory]),
+        (memory) => port.postMessage({ part: "snapshot", memory }, [memory]),
         failed("snapshot"),
       );
     }
@@ -47,10 +49,12 @@ if (!self.__genaiCourseWorker) {
       try {
         importScripts(data.unzipScript);
         const unpacked = await Promise.all(data.wheels.map(unzipWheel));
-        self.postMessage({ part: "wheels", unpacked });
+        port.postMessage({ part: "wheels", unpacked });
       } catch (error) {
         failed("wheels")(error);
       }
     }
+    port.close();
+    self.close();
   };
 }

@@ -83,7 +83,27 @@
     const snapshot = config.snapshot ? siteURL(config.snapshot) : null;
     const wheels = (config.wheels || []).map((wheel) => ({ ...wheel, url: siteURL(wheel.url) }));
     const unzipScript = config.unzipScript ? siteURL(config.unzipScript) : null;
-    worker.postMessage({ type: "init", indexURL, packages, snapshot, wheels, unzipScript });
+    // the files Python starts from (the snapshot, the wheels) are fetched and unzipped by a worker
+    // of their own, started here with the Python worker (started by that one, it would wait for
+    // that one's busy thread), which hands them over on a channel of their own
+    const channel = new MessageChannel();
+    let fetcher = null;
+    if (snapshot || wheels.length) {
+      try {
+        fetcher = new Worker(siteURL("assets/genai-course/fetch-worker.js"));
+        fetcher.onerror = (event) => {
+          event.preventDefault();
+          worker.postMessage({ type: "fetch-failed", reason: event.message || "the fetch worker failed" });
+        };
+        fetcher.postMessage({ snapshot, wheels, unzipScript, port: channel.port1 }, [channel.port1]);
+      } catch (error) {
+        fetcher = null; // the Python worker fetches them itself
+      }
+    }
+    python.fetcher = fetcher;
+    const init = { type: "init", indexURL, packages, snapshot, wheels, unzipScript };
+    if (fetcher) worker.postMessage({ ...init, fetched: channel.port2 }, [channel.port2]);
+    else worker.postMessage(init);
     document.dispatchEvent(new CustomEvent("genai-course:python", { detail: "loading" }));
     return python.ready;
   }
@@ -128,6 +148,7 @@
   // Stop whatever runs (an endless loop, say): the only sure way is a new worker.
   function restartPython(reason) {
     if (python.worker) python.worker.terminate();
+    if (python.fetcher) python.fetcher.terminate();
     python.worker = null;
     python.state = "idle";
     for (const call of python.calls.values()) {
@@ -201,6 +222,7 @@
   window.genaiCourse = {
     python,
     isQuiet: () => quiet,
+    warmUpsLeft: () => prepared.length + (preparing ? 1 : 0),
     startPython,
     restartPython,
     callPython,

@@ -1,5 +1,6 @@
 // The course's Python: Pyodide with NumPy and genai_course, in a Web Worker, off the page's thread.
-// Messages in:  {type: "init", indexURL, packages, snapshot, wheels, unzipScript}
+// Messages in:  {type: "init", indexURL, packages, snapshot, wheels, unzipScript, fetched?: port}
+//               ({type: "fetch-failed", reason} if the page's fetch worker could not run)
 //               then {type: "load", id, name, source} or {type: "load", id, module} (warm-up:
 //               a demo's imports, or one module of the course; answered {ok: true})
 //               and {type: "run", id, name, source, params}
@@ -27,10 +28,11 @@ const phases = {};
 // Python as it was right after start-up, saved at build time (plugin/snapshot.py): restoring it
 // skips the interpreter's start-up. Any failure (no file, an old browser without
 // DecompressionStream, a snapshot Pyodide refuses) falls back to starting Python from scratch.
-// Start fetching and unzipping the snapshot and the wheels in a worker of their own (fetch-worker.js),
-// in parallel with this one reading Pyodide's script and compiling its WebAssembly. Returns a
-// promise per part; where no such worker can run, the parts are fetched and unzipped here.
-function fetchStartFiles(snapshotURL, wheels, unzipScript) {
+// The snapshot and the wheels: fetched and unzipped by fetch-worker.js (started by the page with
+// this worker; it hands them over on `port`), or here when there is no such worker or it fails.
+// Returns a promise per part.
+let fetchedHere = () => {}; // the page says the fetch worker failed: what is missing is done here
+function fetchStartFiles(port, snapshotURL, wheels, unzipScript) {
   const parts = {};
   const settle = {};
   for (const part of ["snapshot", "wheels"]) {
@@ -44,31 +46,22 @@ function fetchStartFiles(snapshotURL, wheels, unzipScript) {
       return Promise.all(wheels.map(unzipWheel));
     },
   };
-  const wanted = [snapshotURL && "snapshot", wheels.length && "wheels"].filter(Boolean);
-  const pending = new Set(wanted);
+  const pending = new Set([snapshotURL && "snapshot", wheels.length && "wheels"].filter(Boolean));
   const done = (part, fn) => {
     if (!pending.delete(part)) return;
     Promise.resolve().then(fn).then(settle[part].resolve, settle[part].reject);
   };
-  const here = (reason) => {
+  fetchedHere = (reason) => {
     phases.fetchWorkerError = reason;
     for (const part of [...pending]) done(part, inline[part]);
   };
-  if (typeof Worker !== "function") {
-    here("no workers in workers");
-  } else {
-    const helper = new Worker(new URL("fetch-worker.js", self.location.href));
-    helper.onmessage = ({ data }) => {
+  if (port) {
+    port.onmessage = ({ data }) => {
       if (data.error) done(data.part, () => Promise.reject(new Error(data.error)));
       else done(data.part, () => data.memory || data.unpacked);
-      if (!pending.size) helper.terminate();
     };
-    helper.onerror = (event) => {
-      event.preventDefault();
-      helper.terminate();
-      here(event.message || "the fetch worker could not start");
-    };
-    helper.postMessage({ snapshot: snapshotURL, wheels, unzipScript });
+  } else {
+    fetchedHere("no fetch worker");
   }
   return {
     snapshot: snapshotURL
@@ -151,9 +144,9 @@ async function installWheels(wheels) {
   );
 }
 
-async function init(indexURL, packages, snapshotURL, wheels, unzipScript) {
+async function init(indexURL, packages, snapshotURL, wheels, unzipScript, port) {
   // fetched and unpacked while pyodide.js loads, by a worker of their own
-  const started = fetchStartFiles(snapshotURL, wheels || [], unzipScript);
+  const started = fetchStartFiles(port, snapshotURL, wheels || [], unzipScript);
   const snapshot = started.snapshot;
   const unpacked = started.wheels;
   for (const part of [snapshot, unpacked]) if (part) part.catch(() => {}); // handled when awaited
@@ -210,12 +203,14 @@ self.onmessage = async (event) => {
   const message = event.data;
   if (message.type === "init") {
     try {
-      const { indexURL, packages, snapshot, wheels, unzipScript } = message;
-      const versions = await init(indexURL, packages, snapshot, wheels, unzipScript);
+      const { indexURL, packages, snapshot, wheels, unzipScript, fetched } = message;
+      const versions = await init(indexURL, packages, snapshot, wheels, unzipScript, fetched);
       self.postMessage({ type: "ready", versions, phases, modules: courseModules() });
     } catch (error) {
       self.postMessage({ type: "init-error", message: String((error && error.message) || error) });
     }
+  } else if (message.type === "fetch-failed") {
+    fetchedHere(message.reason);
   } else if (message.type === "load") {
     // a demo was put on the page: run its program's imports now, before the learner acts
     self.postMessage({ type: "started", id: message.id });

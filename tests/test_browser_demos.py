@@ -98,6 +98,36 @@ def test_the_tiny_gpt_shows_its_text_while_it_writes(page: object, server: Serve
     assert status.startswith("Wrote 200 characters") and SPEED.search(status)
 
 
+def test_stop_ends_the_writing_at_once_and_python_stays_up(page: object, server: Server) -> None:
+    page.goto(server.url + "topics/next-token-prediction/")  # type: ignore[attr-defined]
+    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)  # type: ignore[attr-defined]
+    demo = page.locator("#gc-demo-tiny_gpt")  # type: ignore[attr-defined]
+    demo.locator("details.gc-editor > summary").click()
+    stop = demo.get_by_role("button", name="Stop")
+    # Stop is pressed as soon as the first characters are shown, while 200 are being written
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => { window.__worker = window.genaiCourse.python.worker; window.__steps = 0;
+             document.addEventListener('genai-course:partial', () => {
+               window.__steps += 1;
+               if (window.__steps === 1) document.querySelector(
+                 '#gc-demo-tiny_gpt [data-action="stop"]').click(); }); }"""
+    )
+    length = demo.locator("[name=length]")
+    length.focus()
+    page.keyboard.press("End")  # type: ignore[attr-defined]
+    status = demo.locator(".gc-status")
+    status.filter(has_text="Stopped.").wait_for(timeout=10_000)
+    assert status.inner_text().startswith("Stopped. The figure shows what was written")
+    assert "restarted" not in status.inner_text()
+    # no new worker: Python was not started again, and what was written stays on the page
+    assert page.evaluate("window.genaiCourse.python.worker === window.__worker")  # type: ignore[attr-defined]
+    assert page.evaluate("window.genaiCourse.python.state") == "ready"  # type: ignore[attr-defined]
+    assert page.evaluate("window.__steps") <= 2  # type: ignore[attr-defined]
+    assert stop.is_disabled()
+    page.keyboard.press("ArrowLeft")  # type: ignore[attr-defined]  (the next change runs)
+    status.filter(has_text="Wrote 199 characters").wait_for(timeout=30_000)
+
+
 def test_a_heatmap_cell_is_read_out_under_the_pointer_and_with_the_arrow_keys(
     page: object, server: Server
 ) -> None:

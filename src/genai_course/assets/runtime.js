@@ -110,6 +110,20 @@
       if (output) output.textContent = text;
     }
 
+    // Stop: a run done in slices (the tiny GPT writing) ends at its next slice and Python stays
+    // up; one that does not return to the worker within half a second (an endless loop in edited
+    // code) is stopped the only sure way, with a new worker.
+    let stopRequested = false;
+    let stopTimer = null;
+    function stop() {
+      if (!busy) return;
+      stopRequested = true;
+      queued = false;
+      cancelPython(name);
+      clearTimeout(stopTimer);
+      stopTimer = setTimeout(() => busy && restartPython(new StopError("stop")), 500);
+    }
+
     async function update() {
       if (python.state === "failed") return;
       if (busy) {
@@ -128,8 +142,12 @@
             if (!queued && root.isConnected) show(partial);
           });
           if (!root.isConnected) return;
+          if (result.cancelled && stopRequested) {
+            setStatus("Stopped. The figure shows what was written before you stopped.", "stopped");
+            if (output) output.textContent = "Stopped.";
+          }
           // a cancelled run was replaced by a newer one (queued), which runs next
-          if (!queued && !result.cancelled) show(result);
+          else if (!queued && !result.cancelled) show(result);
         } while (queued);
       } catch (error) {
         if (!root.isConnected) return;
@@ -145,6 +163,8 @@
         }
       } finally {
         busy = false;
+        stopRequested = false;
+        clearTimeout(stopTimer);
         if (stopButton) stopButton.disabled = true;
       }
     }
@@ -161,7 +181,7 @@
     form.addEventListener("submit", (event) => event.preventDefault());
 
     if (runButton) runButton.addEventListener("click", () => update());
-    if (stopButton) stopButton.addEventListener("click", () => restartPython(new StopError("stop")));
+    if (stopButton) stopButton.addEventListener("click", stop);
     if (resetButton) {
       resetButton.addEventListener("click", () => {
         if (editor) editor.setValue(code.defaultValue);

@@ -4,7 +4,9 @@ Builds the site, serves it on 127.0.0.1 and, in each engine, opens the tiny GPT'
 Python, sets "Characters to write" to 200 from the keyboard (End) and reads the speed the demo
 reports when it has written them ("Speed: N characters per second"). Firefox ESR and WebKitGTK's
 MiniBrowser are driven by the runners of the engine tests (tests/browsers/), Chromium by
-Playwright. Medians of --runs page loads per engine.
+Playwright the same way. Medians of --runs page loads per engine. This is the first text written
+after Python is up, while the page's warm-up (the search index, the course's modules) may still
+run beside it; `./dev bench` reads Chromium's speed after five changes, on a quiet page.
 
     .venv/bin/python benchmarks/bench_engines.py [--runs 3]
 """
@@ -46,6 +48,8 @@ def engine_run(command: list[str]) -> float:
         raise SystemExit(f"{command[0]} failed:\n{result.stderr[-2000:]}")
     report = json.loads(result.stdout)
     (entry,) = report["pages"]
+    if entry.get("failure"):
+        raise SystemExit(f"{command[1]}: {entry['failure']}")
     return speed_of(entry.get("status"))
 
 

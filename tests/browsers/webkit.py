@@ -25,7 +25,12 @@ from selenium.webdriver.webkitgtk.options import Options
 from selenium.webdriver.webkitgtk.service import Service
 
 LIMIT = int(os.environ.get("GENAI_BROWSER_LIMIT", "120"))
-KEYS = {"ArrowRight": Keys.ARROW_RIGHT, "ArrowLeft": Keys.ARROW_LEFT, "Home": Keys.HOME}
+KEYS = {
+    "ArrowRight": Keys.ARROW_RIGHT,
+    "ArrowLeft": Keys.ARROW_LEFT,
+    "Home": Keys.HOME,
+    "End": Keys.END,
+}
 HOOKS = """
 if (!window.__errors) {
   window.__errors = [];

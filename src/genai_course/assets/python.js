@@ -121,7 +121,6 @@
   let quietTimer = null;
   let quiet = false;
   function settled(state) {
-    document.dispatchEvent(new CustomEvent("genai-course:python", { detail: state }));
     if (state === "failed") announceQuiet();
     else waitForQuiet();
   }

@@ -25,60 +25,60 @@ let checkExercise = null;
 // performance.now() at the end of each start-up phase (ms since the worker started)
 const phases = {};
 
-// Python as it was right after start-up, saved at build time (plugin/snapshot.py): restoring it
-// skips the interpreter's start-up. Any failure (no file, an old browser without
-// DecompressionStream, a snapshot Pyodide refuses) falls back to starting Python from scratch.
 // The snapshot and the wheels: fetched and unzipped by fetch-worker.js (started by the page with
 // this worker; it hands them over on `port`), or here when there is no such worker or it fails.
-// Returns a promise per part.
+// Returns a promise per part (null for a part not wanted).
 let fetchedHere = () => {}; // the page says the fetch worker failed: what is missing is done here
 function fetchStartFiles(port, snapshotURL, wheels, unzipScript) {
-  const parts = {};
-  const settle = {};
-  for (const part of ["snapshot", "wheels"]) {
-    parts[part] = new Promise((resolve, reject) => (settle[part] = { resolve, reject }));
-    parts[part].catch(() => {}); // a failure is handled where it is awaited
-  }
-  const inline = {
+  const here = {
     snapshot: () => unzipSnapshot(snapshotURL),
     wheels: () => {
       importScripts(unzipScript);
       return Promise.all(wheels.map(unzipWheel));
     },
   };
-  const pending = new Set([snapshotURL && "snapshot", wheels.length && "wheels"].filter(Boolean));
-  const done = (part, fn) => {
-    if (!pending.delete(part)) return;
-    Promise.resolve().then(fn).then(settle[part].resolve, settle[part].reject);
+  const waiting = {}; // part -> the settle functions of its promise, until the part arrives
+  const take = (part) => {
+    const settle = waiting[part];
+    delete waiting[part];
+    return settle;
   };
+  const promise = (part, wanted) =>
+    wanted ? new Promise((resolve, reject) => (waiting[part] = { resolve, reject })) : null;
+  const snapshot = promise("snapshot", snapshotURL);
+  const unpacked = promise("wheels", wheels.length);
   fetchedHere = (reason) => {
     phases.fetchWorkerError = reason;
-    for (const part of [...pending]) done(part, inline[part]);
+    for (const part of Object.keys(waiting)) take(part).resolve(Promise.resolve().then(here[part]));
   };
-  if (port) {
+  if (!port) fetchedHere("no fetch worker");
+  else {
     port.onmessage = ({ data }) => {
-      if (data.error) done(data.part, () => Promise.reject(new Error(data.error)));
-      else done(data.part, () => data.memory || data.unpacked);
+      const settle = take(data.part);
+      if (!settle) return;
+      if (data.error) settle.reject(new Error(data.error));
+      else settle.resolve(data.memory || data.unpacked);
     };
-  } else {
-    fetchedHere("no fetch worker");
   }
   return {
-    snapshot: snapshotURL
-      ? parts.snapshot.then((memory) => {
-          phases.snapshot = performance.now();
-          return new Uint8Array(memory);
-        })
-      : null,
-    wheels: wheels.length
-      ? parts.wheels.then((unpacked) => {
-          phases.wheels = performance.now();
-          return unpacked.map(({ name, url, entries }) => ({ name, url, files: planWheel(url.split("/").pop(), entries) }));
-        })
-      : null,
+    snapshot:
+      snapshot &&
+      snapshot.then((memory) => {
+        phases.snapshot = performance.now();
+        return new Uint8Array(memory);
+      }),
+    wheels:
+      unpacked &&
+      unpacked.then((files) => {
+        phases.wheels = performance.now();
+        return files.map(({ name, url, entries }) => ({ name, url, files: planWheel(url.split("/").pop(), entries) }));
+      }),
   };
 }
 
+// Python as it was right after start-up, saved at build time (plugin/snapshot.py): restoring it
+// skips the interpreter's start-up. Any failure (no file, an old browser without
+// DecompressionStream, a snapshot Pyodide refuses) falls back to starting Python from scratch.
 async function startFromSnapshot(indexURL, packages, snapshot) {
   try {
     // Pyodide awaits the snapshot only once its own script is loaded and its wasm is on the way
@@ -146,9 +146,7 @@ async function installWheels(wheels) {
 
 async function init(indexURL, packages, snapshotURL, wheels, unzipScript, port) {
   // fetched and unpacked while pyodide.js loads, by a worker of their own
-  const started = fetchStartFiles(port, snapshotURL, wheels || [], unzipScript);
-  const snapshot = started.snapshot;
-  const unpacked = started.wheels;
+  const { snapshot, wheels: unpacked } = fetchStartFiles(port, snapshotURL, wheels || [], unzipScript);
   for (const part of [snapshot, unpacked]) if (part) part.catch(() => {}); // handled when awaited
   importScripts(indexURL + "pyodide.js");
   phases.script = performance.now();

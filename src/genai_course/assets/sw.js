@@ -94,11 +94,42 @@ const revalidate = { cache: "no-cache" };
 const network = new NetworkFirst({ cacheName: CACHE, plugins: [revisioned], fetchOptions: revalidate });
 const files = new CacheFirst({ cacheName: CACHE, plugins: [revisioned], fetchOptions: revalidate });
 
+// Pyodide's WebAssembly (pyodide.asm.wasm) comes from the browser's HTTP cache or the network, as
+// it would without this worker, and the kept copy only when neither answers (offline). Chrome keeps
+// the machine code it compiled from that file next to its HTTP cache entry and reuses it on the
+// next visit (Python is then ready about 0.5 s sooner, and runs faster while it starts); for a
+// copy this worker hands over from its own cache, it does so only from the third visit on.
+async function compiled({ request, event }) {
+  const entry = entryOf(request);
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      event.waitUntil(keepCopy(cache, entry, response.clone()));
+      return response;
+    }
+  } catch (error) {
+    // offline: the kept copy, below
+  }
+  return (await cache.match(entry.key)) || Response.error();
+}
+
+// the copy for offline use, as the other files are kept when first used
+async function keepCopy(cache, entry, response) {
+  if (await cache.match(entry.key)) return;
+  const body = await withinTime(response.arrayBuffer(), 60000);
+  if (!body || (await revisionOf(body)) !== entry.revision) return;
+  const headers = { "Content-Type": response.headers.get("Content-Type") || "" };
+  await cache.put(entry.key, new Response(body, { status: 200, statusText: "OK", headers }));
+}
+
 registerRoute(
   ({ request, url }) =>
     request.method === "GET" && url.origin === scope.origin && byPath.has(url.pathname),
   (options) => {
-    if (isPage(entryOf(options.request))) return pages.handle(options);
+    const entry = entryOf(options.request);
+    if (isPage(entry)) return pages.handle(options);
+    if (entry.path.endsWith(".wasm") && !outdated) return compiled(options);
     return (outdated ? network : files).handle(options);
   },
 );
@@ -115,18 +146,24 @@ async function isSaved() {
 async function store(entry) {
   const cache = await caches.open(CACHE);
   if (await cache.match(entry.key)) return false;
+  // from the browser's HTTP cache when it has this build's file (a revalidation there would make
+  // Chrome drop the compiled code it keeps with pyodide.asm.wasm), else from the server
   let response;
-  try {
-    response = await fetch(entry.url, { cache: "no-cache" });
-  } catch (error) {
-    throw new Error(`${entry.path} could not be downloaded (no network?).`);
-  }
-  if (!response.ok) {
-    throw new Error(`${entry.path} could not be downloaded (the server answered ${response.status}).`);
-  }
-  const body = await response.arrayBuffer();
-  if ((await revisionOf(body)) !== entry.revision) {
-    throw new Error(`${entry.path} on the server is not the one of this build: the course was updated. Reload the page and save again.`);
+  let body;
+  for (const cache of ["default", "no-cache"]) {
+    try {
+      response = await fetch(entry.url, { cache });
+    } catch (error) {
+      throw new Error(`${entry.path} could not be downloaded (no network?).`);
+    }
+    if (!response.ok) {
+      throw new Error(`${entry.path} could not be downloaded (the server answered ${response.status}).`);
+    }
+    body = await response.arrayBuffer();
+    if ((await revisionOf(body)) === entry.revision) break;
+    if (cache === "no-cache") {
+      throw new Error(`${entry.path} on the server is not the one of this build: the course was updated. Reload the page and save again.`);
+    }
   }
   const headers = { "Content-Type": response.headers.get("Content-Type") || "" };
   await cache.put(entry.key, new Response(body, { status: 200, statusText: "OK", headers }));

@@ -376,8 +376,60 @@ def test_the_site_serves_the_editor_with_its_licences(built_site: Path) -> None:
     assert "Marijn Haverbeke" in licences
     script = (built_site / "vendor/codemirror/editor.js").read_text()
     assert script.startswith("/*! CodeMirror 6 and Lezer (MIT")
+    # not a script of the pages: python.js loads it when it is wanted, from the runtime's config
     page = (built_site / "try-it/index.html").read_text()
-    sources = re.findall(r'<script src="([^"]+)"', page)
-    assert sources.index("../vendor/codemirror/editor.js") < sources.index(
-        "../assets/genai-course/runtime.js"
-    )
+    assert "editor.js" not in " ".join(re.findall(r'<script src="([^"]+)"', page))
+    runtime = (built_site / "assets/genai-course/config.js").read_text()
+    assert '"editorScript": "vendor/codemirror/editor.js"' in runtime
+
+
+def test_the_editor_is_loaded_when_wanted_not_with_the_page(
+    browser: object, server: Server
+) -> None:
+    log = RequestLog()
+    context = open_context(browser, log)
+    page = context.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(90_000)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "codemirror/editor.js" in r.url else None)
+    # a page with neither a program nor an exercise never loads it
+    page.goto(server.url)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(1500)
+    assert asked == []
+    # a page with a program: loaded once Python is quiet, attached when the program is opened
+    page.goto(server.url + "try-it/")
+    page.wait_for_function("() => window.genaiCourse.isQuiet()")
+    page.wait_for_function("() => window.genaiCourseEditor !== undefined")
+    assert len(asked) == 1
+    demo = page.locator(DEMO)
+    assert demo.locator(".cm-editor").count() == 0
+    expect(demo.locator(".gc-code")).to_be_hidden()  # closed: the program is not shown
+    demo.locator(".gc-editor summary").click()
+    demo.locator(".cm-editor").wait_for()
+    expect(demo.locator(".cm-content")).to_contain_text("import numpy as np")
+    context.close()  # type: ignore[attr-defined]
+    assert not log.outside
+
+
+def test_typing_goes_on_in_the_editor_when_it_arrives(page: object, server: Server) -> None:
+    # the editor's script is held back until the learner has typed in the plain text box
+    held: list[object] = []
+    page.route("**/vendor/codemirror/editor.js", lambda route: held.append(route))  # type: ignore[attr-defined]
+    page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
+    demo = page.locator(DEMO)  # type: ignore[attr-defined]
+    demo.locator(".gc-editor summary").click()
+    code = demo.locator(".gc-code")
+    expect(code).to_be_visible()
+    code.focus()
+    page.keyboard.press("ControlOrMeta+End")  # type: ignore[attr-defined]
+    page.keyboard.type("\n# typed in the box")  # type: ignore[attr-defined]
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)  # type: ignore[attr-defined]
+    held[0].continue_()  # type: ignore[attr-defined]
+    demo.locator(".cm-editor.cm-focused").wait_for()
+    page.keyboard.type(", then in the editor")  # type: ignore[attr-defined]
+    # the textarea under the editor holds what runs: both parts, in the order typed, at the end
+    assert code.input_value().endswith("\n# typed in the box, then in the editor")

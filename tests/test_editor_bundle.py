@@ -7,14 +7,11 @@ import json
 import logging
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from genai_course.plugin.editor import (
     EDITOR_PROJECT,
-    EDITOR_SCRIPT,
-    RUNTIME_SCRIPT,
     EditorError,
     _key,
     _licences,
@@ -46,25 +43,21 @@ def test_without_npm_the_build_warns_and_keeps_the_text_box(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     _no_npm(monkeypatch, tmp_path)
-    config = SimpleNamespace(extra_javascript=["a.js", RUNTIME_SCRIPT])
     with caplog.at_level(logging.WARNING):
-        assert add_editor(config, tmp_path / "cache") is None  # type: ignore[arg-type]
-    assert config.extra_javascript == ["a.js", RUNTIME_SCRIPT]
+        assert add_editor(tmp_path / "cache") is None
     assert "`npm` is not installed" in caplog.text
     assert "the pages keep the plain text box" in caplog.text
     assert not list((tmp_path / "cache").glob("codemirror-*/.complete"))
 
 
-def test_a_built_bundle_is_taken_from_the_cache_and_loaded_before_the_runtime(
+def test_a_built_bundle_is_taken_from_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _no_npm(monkeypatch, tmp_path)  # nothing is run: the cache has it
     built = tmp_path / "cache" / f"codemirror-{_key(EDITOR_PROJECT)}"
     built.mkdir(parents=True)
     (built / ".complete").write_text("1.0 s\n")
-    config = SimpleNamespace(extra_javascript=["a.js", RUNTIME_SCRIPT, "b.js"])
-    assert add_editor(config, tmp_path / "cache") == built  # type: ignore[arg-type]
-    assert config.extra_javascript == ["a.js", EDITOR_SCRIPT, RUNTIME_SCRIPT, "b.js"]
+    assert add_editor(tmp_path / "cache") == built
 
 
 def test_the_cache_key_changes_with_the_lockfile(tmp_path: Path) -> None:

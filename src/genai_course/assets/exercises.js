@@ -226,12 +226,29 @@
         check();
       }
     });
-    if (window.genaiCourseEditor) {
-      try {
-        editor = window.genaiCourseEditor.attach(code, { onRun: check, label: `Your code for the exercise ${root.dataset.title}` });
-      } catch (error) {
-        editor = null; // the plain text box still works
-      }
+    // CodeMirror over the text box (python.js loads its script) once the exercise comes near the
+    // screen, the learner goes into the box, or Python is quiet, whichever is first: not while
+    // the page and Python start. The text box works the same until then, or without it.
+    let wanted = false;
+    const withEditor = () => {
+      if (wanted || !api || !api.attachEditor) return;
+      wanted = true;
+      const label = `Your code for the exercise ${root.dataset.title}`;
+      api.attachEditor(code, { onRun: check, label }).then((handle) => (editor = handle));
+    };
+    code.addEventListener("focus", withEditor, { once: true });
+    if (api && api.isQuiet()) withEditor();
+    else document.addEventListener("genai-course:quiet", withEditor, { once: true });
+    if ("IntersectionObserver" in window) {
+      const near = new IntersectionObserver((seen) => {
+        if (seen.some((entry) => entry.isIntersecting)) {
+          near.disconnect();
+          withEditor();
+        }
+      }, { rootMargin: "50% 0px" });
+      near.observe(root);
+    } else {
+      withEditor();
     }
     showHints();
     showSolution();

@@ -218,6 +218,55 @@
 
   class StopError extends Error {}
 
+  // ---- the code editor, loaded when wanted ---------------------------------------------------
+  // CodeMirror (vendor/codemirror/editor.js, about 380 KB) is not loaded with the page: evaluating
+  // it and attaching it took 130 ms of the page's thread while Python started. It is loaded when
+  // a learner opens a program, on a page with exercises, or once Python is quiet (so that it is
+  // there before it is wanted, and kept for offline use). Resolves to window.genaiCourseEditor,
+  // or to null where the site has no editor or its script fails (the plain text box then stays).
+  let editorLoading = null;
+  function loadEditor() {
+    if (!editorLoading) {
+      editorLoading = new Promise((resolve) => {
+        if (window.genaiCourseEditor || !config.editorScript) {
+          resolve(window.genaiCourseEditor || null);
+          return;
+        }
+        const tag = document.createElement("script");
+        tag.src = siteURL(config.editorScript);
+        tag.onload = () => resolve(window.genaiCourseEditor || null);
+        tag.onerror = () => resolve(null);
+        document.head.append(tag);
+      });
+    }
+    return editorLoading;
+  }
+  document.addEventListener("genai-course:quiet", () => loadEditor());
+
+  // The editor over `textarea`, once loaded ({onRun, label}: editor.js). A learner already typing
+  // in the text box goes on in the editor, with the same text selected or the caret in the same
+  // place. Resolves to the editor's handle, or to null (the text box stays).
+  function attachEditor(textarea, options) {
+    return loadEditor().then((editors) => {
+      if (!editors || !textarea.isConnected) return null;
+      const typing = document.activeElement === textarea;
+      const { selectionStart, selectionEnd } = textarea;
+      try {
+        const editor = editors.attach(textarea, options);
+        if (typing) {
+          const end = editor.view.state.doc.length;
+          const at = (offset) => Math.min(offset, end);
+          editor.view.dispatch({ selection: { anchor: at(selectionStart), head: at(selectionEnd) } });
+          editor.focus();
+        }
+        return editor;
+      } catch (error) {
+        console.error("genai-course: the code editor failed; keeping the text box", error);
+        return null;
+      }
+    });
+  }
+
   window.genaiCourse = {
     python,
     isQuiet: () => quiet,
@@ -229,6 +278,8 @@
     preparePython,
     cancelPython,
     StopError,
+    loadEditor,
+    attachEditor,
   };
   if (script.hasAttribute("data-start")) startPython();
 })();

@@ -11,7 +11,7 @@
   // the Python client (python.js) is loaded in the <head> of every page the plugin renders
   if (!window.genaiCourse) return;
   const config = window.__genaiCourse || {};
-  const { python, startPython, restartPython, callPython, preparePython, cancelPython, StopError } =
+  const { python, startPython, restartPython, callPython, preparePython, cancelPython, StopError, attachEditor } =
     window.genaiCourse;
   const timeLimit = python.timeLimit;
   python.onFailure = () => {
@@ -62,7 +62,16 @@
       code.value = saved;
       root.dataset.edited = "true";
     }
-    const editor = attachEditor(code, () => update());
+    // the editor comes over the text box when the learner first opens the program (python.js
+    // loads it then, or before once Python is quiet); until then the text box is the program
+    let editor = null;
+    const details = root.querySelector(".gc-editor");
+    const withEditor = () =>
+      attachEditor(code, { onRun: () => update() }).then((handle) => (editor = handle));
+    if (code && details) {
+      if (details.open) withEditor();
+      else details.addEventListener("toggle", withEditor, { once: true });
+    }
 
     function values() {
       const out = {};
@@ -223,18 +232,6 @@
     };
     if (python.state === "failed") demo.unavailable();
     return demo;
-  }
-
-  // CodeMirror over the textarea when the site ships it (vendor/codemirror/editor.js); the
-  // textarea stays the source of truth, so without the editor the plain text box just works
-  function attachEditor(textarea, onRun) {
-    if (!textarea || !window.genaiCourseEditor) return null;
-    try {
-      return window.genaiCourseEditor.attach(textarea, { onRun });
-    } catch (error) {
-      console.error("genai-course: the code editor failed; keeping the text box", error);
-      return null;
-    }
   }
 
   function controlsChanged(form) {

@@ -27,7 +27,7 @@ from genai_course.plugin.calendar import schedule_ics
 from genai_course.plugin.config import CourseConfig
 from genai_course.plugin.csp import apply_csp
 from genai_course.plugin.data import Course, DataError, load_course
-from genai_course.plugin.editor import add_editor
+from genai_course.plugin.editor import EDITOR_SCRIPT, add_editor
 from genai_course.plugin.embed import DemoError, render_demo_html
 from genai_course.plugin.exercises import (
     Exercise,
@@ -158,10 +158,12 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 "assets/genai-course/offline.js",
             ]
         )
+        self.editor_script = None
         if _flag("GENAI_CODE_EDITOR", self.config.code_editor):
-            editor = add_editor(config, cache)
+            editor = add_editor(cache)
             if editor is not None:
                 self.vendor["codemirror"] = editor
+                self.editor_script = EDITOR_SCRIPT
         self._load_exercises(config)
         return config
 
@@ -292,6 +294,8 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             # self-hosted: the worker fetches and unzips these itself, while Python starts
             "wheels": [] if cdn else self._wheels(packages),
             "unzipScript": "vendor/fflate/fflate.js",
+            # the code editor, loaded when a learner wants it (python.js), or None: the text box
+            "editorScript": self.editor_script,
             "serviceWorker": None if self.serving else "sw.js",
         }
         return f"window.__genaiCourse = {json.dumps(runtime)};\n"

@@ -19,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import get_plugin_logger
 
 __all__ = ["EDITOR_PROJECT", "EDITOR_SCRIPT", "EditorError", "add_editor", "ensure_editor"]
@@ -30,7 +29,6 @@ EDITOR_PROJECT = Path(__file__).resolve().parents[1] / "assets" / "editor"
 PROJECT_FILES = ("package.json", "package-lock.json", "entry.js")
 EDITOR_SCRIPT = "vendor/codemirror/editor.js"
 # the script must be defined before the runtime mounts the demos
-RUNTIME_SCRIPT = "assets/genai-course/runtime.js"
 ESBUILD = [
     "--bundle",
     "--format=iife",
@@ -138,9 +136,9 @@ def ensure_editor(cache: Path, project: Path = EDITOR_PROJECT) -> Path:
     return target
 
 
-def add_editor(config: MkDocsConfig, cache: Path, project: Path = EDITOR_PROJECT) -> Path | None:
-    """Bundle the editor and load it before the runtime; warn and return None when it cannot be
-    made, so that the pages keep the plain text box."""
+def add_editor(cache: Path, project: Path = EDITOR_PROJECT) -> Path | None:
+    """Bundle the editor (the page loads it when it is wanted: python.js, ``loadEditor``); warn
+    and return None when it cannot be made, so that the pages keep the plain text box."""
     try:
         folder = ensure_editor(cache, project)
     except (EditorError, OSError) as error:
@@ -150,7 +148,4 @@ def add_editor(config: MkDocsConfig, cache: Path, project: Path = EDITOR_PROJECT
             error,
         )
         return None
-    scripts = [str(script) for script in config.extra_javascript]
-    at = scripts.index(RUNTIME_SCRIPT) if RUNTIME_SCRIPT in scripts else len(scripts)
-    config.extra_javascript.insert(at, EDITOR_SCRIPT)
     return folder

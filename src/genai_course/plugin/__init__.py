@@ -40,6 +40,7 @@ from genai_course.plugin.exercises import (
 )
 from genai_course.plugin.glossary import link_terms
 from genai_course.plugin.livereload import allow_live_reload, live_reload_nonce
+from genai_course.plugin.maths import BROWSER_SCRIPTS, MathsError, can_typeset, typeset_site
 from genai_course.plugin.nav import place_in_nav
 from genai_course.plugin.offline import head_tags, web_app_manifest, write_service_worker
 from genai_course.plugin.vendor import ensure_fflate, ensure_katex, ensure_workbox
@@ -147,11 +148,14 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             self.bundle.total_bytes() / 1e6,
         )
         config.extra_css[:0] = ["vendor/katex/katex.min.css", "assets/genai-course/course.css"]
+        # the formulas are typeset when the site is built (maths.py), else in the browser
+        self.maths_at_build = _flag("GENAI_MATHS_AT_BUILD", True)
+        if self.maths_at_build and not can_typeset():
+            self.maths_at_build = False
+            log.warning("genai-course: no Node.js, so the formulas are typeset in the browser")
         config.extra_javascript.extend(
             [
-                "vendor/katex/katex.min.js",
-                "vendor/katex/contrib/auto-render.min.js",
-                "assets/genai-course/math.js",
+                *([] if self.maths_at_build else BROWSER_SCRIPTS),
                 "assets/genai-course/pages.js",
                 "assets/genai-course/runtime.js",
                 "assets/genai-course/exercises.js",
@@ -336,6 +340,13 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         return updated
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.maths_at_build:
+            katex = self.vendor["katex"] / "katex.min.js"
+            try:
+                count = typeset_site(Path(config.site_dir), katex)
+            except MathsError as error:
+                raise PluginError(f"genai-course: formulas not typeset. {error}") from None
+            log.info("%d formulas typeset with KaTeX", count)
         cdn = self.config.pyodide_source == "cdn"
         origins = [self.config.pyodide_cdn_url.split("/pyodide/")[0]] if cdn else []
         count = apply_csp(Path(config.site_dir), origins, nonce=self.live_reload_nonce)

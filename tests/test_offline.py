@@ -9,6 +9,7 @@ from pathlib import Path
 
 from genai_course.plugin import CoursePlugin
 from genai_course.plugin.offline import site_manifest, web_app_manifest, write_service_worker
+from tests.conftest import ROOT, cache_control
 
 
 def make_site(root: Path) -> None:
@@ -82,3 +83,34 @@ def test_no_service_worker_under_mkdocs_serve() -> None:
     assert not plugin.serving
     plugin.on_startup(command="serve", dirty=False)
     assert plugin.serving
+
+
+def test_the_test_server_sends_the_caching_headers_the_readme_asks_hosts_for(
+    built_site: Path,
+) -> None:
+    """Tests and benchmarks meet the site as a returning learner of a well-configured host does."""
+    readme = (ROOT / "README.md").read_text()
+    immutable, day, revalidate = (
+        "public, max-age=31536000, immutable",
+        "public, max-age=86400",
+        "no-cache",
+    )
+    for header in (immutable, day, revalidate):
+        assert f"`Cache-Control: {header}`" in readme
+    course_wheel = next(built_site.glob("pyodide/course/*/*.whl")).relative_to(built_site)
+    snapshot = next(built_site.glob("pyodide/memory-*.bin.gz")).relative_to(built_site)
+    bundle = next(built_site.glob("assets/javascripts/bundle.*.min.js")).relative_to(built_site)
+    expected = {
+        f"/{course_wheel.as_posix()}": immutable,
+        f"/{snapshot.as_posix()}": immutable,
+        f"/{bundle.as_posix()}": immutable,
+        "/pyodide/pyodide.asm.wasm": day,
+        "/vendor/katex/katex.min.css": day,
+        "/pyodide/pyodide-lock.json": revalidate,  # it names this build's course wheel
+        "/": revalidate,
+        "/topics/attention/index.html": revalidate,
+        "/sw.js": revalidate,
+        "/assets/genai-course/python.js": revalidate,
+        "/search/search_index.json?v=1": revalidate,
+    }
+    assert {path: cache_control(path) for path in expected} == expected

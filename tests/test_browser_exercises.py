@@ -54,12 +54,11 @@ def open_exercise(page: object, server: Server) -> object:
 
 
 def write_code(page: object, exercise: object, source: str) -> None:
-    """Replace the code with the keyboard: focus the editor, select all, type."""
+    """Replace the code with the keyboard: focus the editor, select all, type. (The editor comes
+    over the text box once the exercise is on the screen: test_browser_editor.py checks typing
+    that begins in the text box before it comes.)"""
     editor = exercise.locator(".cm-content")  # type: ignore[attr-defined]
-    if editor.count():
-        editor.focus()
-    else:
-        exercise.locator(".gc-exercise-code").focus()  # type: ignore[attr-defined]
+    editor.focus()
     page.keyboard.press("ControlOrMeta+A")  # type: ignore[attr-defined]
     page.keyboard.press("Delete")  # type: ignore[attr-defined]
     # inserted as typed text; an editor's auto-indent must not re-indent it

@@ -227,8 +227,8 @@
       }
     });
     // CodeMirror over the text box (python.js loads its script) once the exercise comes near the
-    // screen, the learner goes into the box, or Python is quiet, whichever is first: not while
-    // the page and Python start. The text box works the same until then, or without it.
+    // screen or the learner goes into the box. The text box works the same until then, or
+    // without it.
     let wanted = false;
     const withEditor = () => {
       if (wanted || !api || !api.attachEditor) return;
@@ -237,8 +237,6 @@
       api.attachEditor(code, { onRun: check, label }).then((handle) => (editor = handle));
     };
     code.addEventListener("focus", withEditor, { once: true });
-    if (api && api.isQuiet()) withEditor();
-    else document.addEventListener("genai-course:quiet", withEditor, { once: true });
     if ("IntersectionObserver" in window) {
       const near = new IntersectionObserver((seen) => {
         if (seen.some((entry) => entry.isIntersecting)) {

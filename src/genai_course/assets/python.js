@@ -221,9 +221,10 @@
   // ---- the code editor, loaded when wanted ---------------------------------------------------
   // CodeMirror (vendor/codemirror/editor.js, about 380 KB) is not loaded with the page: evaluating
   // it and attaching it took 130 ms of the page's thread while Python started. It is loaded when
-  // a learner opens a program, on a page with exercises, or once Python is quiet (so that it is
-  // there before it is wanted, and kept for offline use). Resolves to window.genaiCourseEditor,
-  // or to null where the site has no editor or its script fails (the plain text box then stays).
+  // a learner opens a program, or an exercise comes near the screen or is typed into (loaded once
+  // Python was quiet, it made a task of over 100 ms while a learner moved a slider). Resolves to
+  // window.genaiCourseEditor, or to null where the site has no editor or its script fails (the
+  // plain text box then stays).
   let editorLoading = null;
   function loadEditor() {
     if (!editorLoading) {
@@ -241,13 +242,15 @@
     }
     return editorLoading;
   }
-  document.addEventListener("genai-course:quiet", () => loadEditor());
 
   // The editor over `textarea`, once loaded ({onRun, label}: editor.js). A learner already typing
   // in the text box goes on in the editor, with the same text selected or the caret in the same
   // place. Resolves to the editor's handle, or to null (the text box stays).
   function attachEditor(textarea, options) {
-    return loadEditor().then((editors) => {
+    // each editor in a task of its own (a page has up to three exercises)
+    const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+    return loadEditor().then(async (editors) => {
+      await nextTask();
       if (!editors || !textarea.isConnected) return null;
       const typing = document.activeElement === textarea;
       const { selectionStart, selectionEnd } = textarea;

@@ -63,7 +63,7 @@
       root.dataset.edited = "true";
     }
     // the editor comes over the text box when the learner first opens the program (python.js
-    // loads it then, or before once Python is quiet); until then the text box is the program
+    // loads it then); until then the text box is the program
     let editor = null;
     const details = root.querySelector(".gc-editor");
     const withEditor = () =>

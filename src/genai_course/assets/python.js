@@ -281,7 +281,6 @@
     preparePython,
     cancelPython,
     StopError,
-    loadEditor,
     attachEditor,
   };
   if (script.hasAttribute("data-start")) startPython();

@@ -119,8 +119,13 @@ async function keepCopy(cache, entry, response) {
   if (await cache.match(entry.key)) return;
   const body = await withinTime(response.arrayBuffer(), 60000);
   if (!body || (await revisionOf(body)) !== entry.revision) return;
+  await cache.put(entry.key, keptResponse(body, response));
+}
+
+// what is kept of a checked file: its body and its type
+function keptResponse(body, response) {
   const headers = { "Content-Type": response.headers.get("Content-Type") || "" };
-  await cache.put(entry.key, new Response(body, { status: 200, statusText: "OK", headers }));
+  return new Response(body, { status: 200, statusText: "OK", headers });
 }
 
 registerRoute(
@@ -150,9 +155,9 @@ async function store(entry) {
   // Chrome drop the compiled code it keeps with pyodide.asm.wasm), else from the server
   let response;
   let body;
-  for (const cache of ["default", "no-cache"]) {
+  for (const mode of ["default", "no-cache"]) {
     try {
-      response = await fetch(entry.url, { cache });
+      response = await fetch(entry.url, { cache: mode });
     } catch (error) {
       throw new Error(`${entry.path} could not be downloaded (no network?).`);
     }
@@ -161,12 +166,11 @@ async function store(entry) {
     }
     body = await response.arrayBuffer();
     if ((await revisionOf(body)) === entry.revision) break;
-    if (cache === "no-cache") {
+    if (mode === "no-cache") {
       throw new Error(`${entry.path} on the server is not the one of this build: the course was updated. Reload the page and save again.`);
     }
   }
-  const headers = { "Content-Type": response.headers.get("Content-Type") || "" };
-  await cache.put(entry.key, new Response(body, { status: 200, statusText: "OK", headers }));
+  await cache.put(entry.key, keptResponse(body, response));
   return true;
 }
 

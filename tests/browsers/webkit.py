@@ -119,10 +119,18 @@ def main(minibrowser: str, driver_path: str, site: str, cases: list[dict[str, st
     line = "    p = attention.softmax(x)\n"
 
     def set_code(new: str) -> None:
+        # an edit in the code editor, which comes over the text box once the program is open
+        # (an edit made in the text box just before could land under it)
+        WebDriverWait(driver, LIMIT).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, f"{demo} .cm-editor .cm-content")
+        )
         driver.execute_script(
-            "const el = document.querySelector(arguments[0]);"
-            "el.value = el.value.replace(arguments[1], arguments[2]);"
-            "el.dispatchEvent(new Event('input', {bubbles: true}));",
+            "const view = window.genaiCourseEditor.attach("
+            "  document.querySelector(arguments[0])).view;"
+            "const at = view.state.doc.toString().indexOf(arguments[1]);"
+            "if (at < 0) throw new Error('no line ' + arguments[1]);"
+            "view.dispatch({changes: {from: at, to: at + arguments[1].length,"
+            "  insert: arguments[2]}, userEvent: 'input.type'});",
             f"{demo} .gc-code",
             line,
             new,
@@ -139,13 +147,17 @@ def main(minibrowser: str, driver_path: str, site: str, cases: list[dict[str, st
         WebDriverWait(driver, seconds).until(lambda d: part in text(selector))
         return text(selector)
 
+    step = "opening the page"
     try:
         open_page("try-it/")
         ready()
+        step = "opening the program"
         driver.find_element(By.CSS_SELECTOR, f"{demo} .gc-editor summary").click()
         set_code('    raise RuntimeError("boom")\n')
+        step = "running a program that raises"
         button("Run")
         editor["traceback"] = shows(f"{demo} .gc-output", "RuntimeError: boom")
+        step = "running an endless loop"
         button("Reset code")
         set_code("    while True:\n        pass\n")
         button("Run")
@@ -154,15 +166,21 @@ def main(minibrowser: str, driver_path: str, site: str, cases: list[dict[str, st
             lambda d: d.find_element(By.CSS_SELECTOR, f"{demo} [data-action=stop]").is_enabled()
         )
         time.sleep(1)
+        step = "stopping it"
         button("Stop")
         editor["stopped"] = shows(f"{demo} .gc-status", "Stopped", 20)
+        step = "running the program again after Stop"
         button("Reset code")
         numbers = driver.find_element(By.CSS_SELECTOR, f"{demo} [name=numbers]")
         numbers.clear()
         numbers.send_keys("0, 1, 2")
         editor["afterwards"] = shows(f"{demo} figcaption", "softmax([0, 1, 2])")
     except Exception as error:
-        editor["failure"] = f"{type(error).__name__}: {error}"
+        status = driver.execute_script(
+            "const s = document.querySelector(arguments[0]); return s && s.textContent",
+            f"{demo} .gc-status",
+        )
+        editor["failure"] = f"{step}: {type(error).__name__}: {error} (status {status!r})".strip()
     editor["errors"] = errors()
 
     quiz = report["quiz"]

@@ -43,6 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.conftest import CHROMIUM_ARGS, free_port, serve  # noqa: E402  (one server, one browser set-up)
 
+from genai_course.plugin import PYODIDE_IN_SITE  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "results"
 
 # For each demo page: the control the benchmark moves, the values it cycles through, and how many
@@ -130,10 +132,10 @@ new MutationObserver(seen).observe(document, {childList: true, subtree: true});
 BASELINE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Baseline: Pyodide on page load</title></head>
 <body><main><h1>Baseline</h1><div id="baseline-result">Loading Python…</div></main>
-<script src="../pyodide/pyodide.js"></script>
+<script src="../PYODIDE/pyodide.js"></script>
 <script>
 window.addEventListener("DOMContentLoaded", async () => {
-  const pyodide = await loadPyodide({indexURL: "../pyodide/"});
+  const pyodide = await loadPyodide({indexURL: "../PYODIDE/"});
   await pyodide.loadPackage(["numpy", "genai-course"]);
   const source = await (await fetch("DEMO.py")).text();
   const run = pyodide.pyimport("genai_course.demo").run_demo;
@@ -161,7 +163,8 @@ def build(site: Path, py_compile: bool, port: int) -> None:
     bench = site / "_bench"
     bench.mkdir()
     for name in DEMOS:
-        (bench / f"{name}.html").write_text(BASELINE.replace("DEMO", name))
+        page = BASELINE.replace("DEMO", name).replace("PYODIDE/", PYODIDE_IN_SITE)
+        (bench / f"{name}.html").write_text(page)
         shutil.copy2(ROOT / "demos" / f"{name}.py", bench / f"{name}.py")
 
 

@@ -87,7 +87,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory, port: int) -> Path:
 # a returning learner does (a repeat visit reuses the HTTP cache, and V8's cache of the compiled
 # WebAssembly that Chrome keeps next to it).
 NAMED_BY_CONTENT = re.compile(
-    r"pyodide/course/.+|pyodide/memory-[0-9a-f]+\.bin\.gz"
+    r"pyodide/[^/]+/course/.+|pyodide/[^/]+/memory-[0-9a-f]+\.bin\.gz"
     r"|assets/(javascripts|stylesheets)/.+\.[0-9a-f]{8}\.min\.(js|css)"
 )
 
@@ -97,7 +97,7 @@ def cache_control(path: str) -> str:
     path = urlsplit(path).path.lstrip("/")
     if NAMED_BY_CONTENT.fullmatch(path):
         return "public, max-age=31536000, immutable"
-    if path == "pyodide/pyodide-lock.json":
+    if re.fullmatch(r"pyodide/[^/]+/pyodide-lock\.json", path):
         return "no-cache"  # it names the course wheel of this build
     if path.startswith(("pyodide/", "vendor/")):
         return "public, max-age=86400"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from genai_course.plugin import PYODIDE_IN_SITE
 from tests.conftest import RequestLog, Server, open_context
 
 pytestmark = pytest.mark.browser
@@ -48,14 +49,15 @@ def test_numpy_runs_in_a_worker_and_the_result_is_shown(
     assert page.evaluate("typeof window.pyodide") == "undefined"  # type: ignore[attr-defined]
     workers = [w.url for w in page.workers]  # type: ignore[attr-defined]
     assert any(url.endswith("/assets/genai-course/worker.js") for url in workers), workers
-    # the worker took Pyodide, NumPy and the course wheel from this site
-    fetched = "\n".join(requests_log.urls)
+    # the worker took Pyodide, NumPy and the course wheel from this site, from the folder named
+    # by the Pyodide version
     for name in (
         "pyodide.asm.wasm",
         "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
         "genai_course-0.1.0-",
     ):
-        assert server.url + "pyodide/" in fetched and name in fetched, name
+        here = server.url + PYODIDE_IN_SITE
+        assert any(url.startswith(here) and name in url for url in requests_log.urls), name
 
 
 def test_one_worker_serves_the_visit_across_instant_navigation(
@@ -125,24 +127,24 @@ def test_a_missing_snapshot_only_costs_time(
     page: object, context: object, server: Server, requests_log: RequestLog
 ) -> None:
     context.route(  # type: ignore[attr-defined]
-        "**/pyodide/memory-*", lambda route: route.fulfill(status=404, body="not found")
+        "**/pyodide/*/memory-*", lambda route: route.fulfill(status=404, body="not found")
     )
     page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
     page.get_by_label("Numbers (comma-separated)").fill("0, 1, 2")  # type: ignore[attr-defined]
     page.locator("#gc-demo-numpy_check figcaption", has_text=RESULT).wait_for(timeout=90_000)  # type: ignore[attr-defined]
     phases = page.evaluate("window.genaiCourse.python.timings.phases")  # type: ignore[attr-defined]
     assert "404" in phases["snapshotError"]
-    assert any("/pyodide/memory-" in url for url in requests_log.urls)
+    assert any(f"/{PYODIDE_IN_SITE}memory-" in url for url in requests_log.urls)
 
 
 def test_a_snapshot_the_host_already_unzipped_is_used_as_it_comes(
     page: object, context: object, server: Server, built_site: Path
 ) -> None:
-    (packed,) = (built_site / "pyodide").glob("memory-*.bin.gz")
+    (packed,) = (built_site / PYODIDE_IN_SITE).glob("memory-*.bin.gz")
     memory = gzip.decompress(packed.read_bytes())
     # what a browser hands over when the host sends the file with Content-Encoding: gzip
     context.route(  # type: ignore[attr-defined]
-        "**/pyodide/memory-*", lambda route: route.fulfill(status=200, body=memory)
+        "**/pyodide/*/memory-*", lambda route: route.fulfill(status=200, body=memory)
     )
     page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
     page.get_by_label("Numbers (comma-separated)").fill("0, 1, 2")  # type: ignore[attr-defined]

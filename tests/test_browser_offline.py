@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from genai_course.plugin import PYODIDE_IN_SITE
 from tests.conftest import ROOT, Server, build_site, is_local, serve
 
 pytestmark = pytest.mark.browser
@@ -186,7 +187,7 @@ def test_a_failed_download_says_so_and_keeps_what_was_there(
     wait_for_service_worker(page)
     wait_until_kept(page, offline_site.url + HOME)
     before = cached_urls(page)
-    wheel = offline_site.root / "pyodide" / "python_stdlib.zip"
+    wheel = offline_site.root / PYODIDE_IN_SITE / "python_stdlib.zip"
     hidden = wheel.with_name("python_stdlib.zip.away")
     wheel.rename(hidden)
     try:
@@ -197,7 +198,8 @@ def test_a_failed_download_says_so_and_keeps_what_was_there(
     finally:
         hidden.rename(wheel)
     text = status.inner_text()
-    assert "pyodide/python_stdlib.zip could not be downloaded (the server answered 404)" in text
+    missing = f"{PYODIDE_IN_SITE}python_stdlib.zip could not be downloaded"
+    assert f"{missing} (the server answered 404)" in text
     assert "Nothing you had before was removed" in text
     assert control.get_by_role("button", name="Save the course for offline use").is_enabled()
     assert control.get_by_role("progressbar").is_hidden()

@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from genai_course.plugin import CoursePlugin
+from genai_course.plugin import PYODIDE_IN_SITE, CoursePlugin
 from genai_course.plugin.offline import site_manifest, web_app_manifest, write_service_worker
 from tests.conftest import ROOT, cache_control
 
@@ -97,16 +97,17 @@ def test_the_test_server_sends_the_caching_headers_the_readme_asks_hosts_for(
     )
     for header in (immutable, day, revalidate):
         assert f"`Cache-Control: {header}`" in readme
-    course_wheel = next(built_site.glob("pyodide/course/*/*.whl")).relative_to(built_site)
-    snapshot = next(built_site.glob("pyodide/memory-*.bin.gz")).relative_to(built_site)
+    pyodide = built_site / PYODIDE_IN_SITE
+    course_wheel = next(pyodide.glob("course/*/*.whl")).relative_to(built_site)
+    snapshot = next(pyodide.glob("memory-*.bin.gz")).relative_to(built_site)
     bundle = next(built_site.glob("assets/javascripts/bundle.*.min.js")).relative_to(built_site)
     expected = {
         f"/{course_wheel.as_posix()}": immutable,
         f"/{snapshot.as_posix()}": immutable,
         f"/{bundle.as_posix()}": immutable,
-        "/pyodide/pyodide.asm.wasm": day,
+        f"/{PYODIDE_IN_SITE}pyodide.asm.wasm": day,
         "/vendor/katex/katex.min.css": day,
-        "/pyodide/pyodide-lock.json": revalidate,  # it names this build's course wheel
+        f"/{PYODIDE_IN_SITE}pyodide-lock.json": revalidate,  # it names this build's course wheel
         "/": revalidate,
         "/topics/attention/index.html": revalidate,
         "/sw.js": revalidate,

@@ -47,6 +47,10 @@ from genai_course.plugin.vendor import ensure_fflate, ensure_katex, ensure_workb
 
 __all__ = ["CoursePlugin"]
 
+# Pyodide's files, the course wheel and the snapshot, in a folder named by the Pyodide version:
+# after an upgrade no browser can pair a cached pyodide.asm.wasm with a new pyodide.asm.js
+PYODIDE_IN_SITE = f"pyodide/{PYODIDE_VERSION}/"
+
 log = get_plugin_logger(__name__)
 
 # A directive is a line of its own: {{ demo("attention") }}
@@ -197,7 +201,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         self._files = files
         for name in self.bundle.files:
             path = self.bundle.directory / name
-            files.append(File.generated(config, f"pyodide/{name}", abs_src_path=str(path)))
+            files.append(File.generated(config, PYODIDE_IN_SITE + name, abs_src_path=str(path)))
         for package, folder in self.vendor.items():
             for path in sorted(folder.rglob("*")):
                 if path.is_file() and not path.name.startswith("."):
@@ -291,10 +295,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         runtime = {
             "pyodideVersion": PYODIDE_VERSION,
             # relative to the site root; the runtime resolves them against its own URL
-            "indexURL": self.config.pyodide_cdn_url if cdn else "pyodide/",
-            "packages": ["numpy", "pyodide/" + self.bundle.course_wheel] if cdn else packages,
+            "indexURL": self.config.pyodide_cdn_url if cdn else PYODIDE_IN_SITE,
+            "packages": ["numpy", PYODIDE_IN_SITE + self.bundle.course_wheel] if cdn else packages,
             "runTimeLimit": self.config.run_time_limit,
-            "snapshot": f"pyodide/{self.bundle.snapshot}" if self.bundle.snapshot else None,
+            "snapshot": PYODIDE_IN_SITE + self.bundle.snapshot if self.bundle.snapshot else None,
             # self-hosted: the worker fetches and unzips these itself, while Python starts
             "wheels": [] if cdn else self._wheels(packages),
             "unzipScript": "vendor/fflate/fflate.js",
@@ -315,7 +319,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             wheels.append(
                 {
                     "name": name,
-                    "url": f"pyodide/{entry['file_name']}",
+                    "url": PYODIDE_IN_SITE + entry["file_name"],
                     "integrity": f"sha256-{digest}",
                 }
             )

@@ -127,9 +127,18 @@ class Server:
     httpd: http.server.ThreadingHTTPServer = field(repr=False)
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # a browser that closes a page, or lets go of a file it no longer wants, drops its
+        # connection: not an error of the site, and no traceback in the benchmark's table
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 def serve(root: Path, port: int = 0) -> Server:
     handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    httpd = _QuietServer(("127.0.0.1", port), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return Server(f"http://127.0.0.1:{httpd.server_address[1]}/", root, httpd)
 

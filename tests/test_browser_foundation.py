@@ -51,12 +51,12 @@ def test_numpy_runs_in_a_worker_and_the_result_is_shown(
     assert any(url.endswith("/assets/genai-course/worker.js") for url in workers), workers
     # the worker took Pyodide, NumPy and the course wheel from this site, from the folder named
     # by the Pyodide version
+    here = server.url + PYODIDE_IN_SITE
     for name in (
         "pyodide.asm.wasm",
         "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
         "genai_course-0.1.0-",
     ):
-        here = server.url + PYODIDE_IN_SITE
         assert any(url.startswith(here) and name in url for url in requests_log.urls), name
 
 

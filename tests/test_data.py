@@ -159,7 +159,19 @@ BROKEN = [
         SCHEDULE.replace("    kind: no-class\n", "    kind: no-class\n    room: 2\n"),
         r"session 10: field 'room': Unrecognised configuration name",
     ),
-    ("schedule", "sessions: [\n", r"schedule\.yml: not valid YAML"),
+    ("schedule", "sessions: [\n", r"schedule\.yml, line 2, column 1: not valid YAML"),
+    (
+        "schedule",
+        SCHEDULE.replace("number: 11\n", "number: 9\n").replace("2026-06-08", "2026-04-06"),
+        r"schedule\.yml: session 9 is dated 2026-04-06, before session 4 \(2026-04-13\) which "
+        r"it follows",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("2026-06-08", "2026-05-25"),
+        r"session 11 is dated 2026-05-25, before session 10 \(2026-06-01\) which it follows; fix "
+        r"the date of one of the two",
+    ),
     ("resources", RESOURCES.replace("https://", "ftp://"), r"resource explainer: url 'ftp:"),
     (
         "resources",
@@ -186,6 +198,55 @@ def test_broken_data_names_file_entry_and_problem(
 ) -> None:
     with pytest.raises(DataError, match=message):
         load_course(*write_course(tmp_path, **{name: text}))
+
+
+YAML_MISTAKES = [
+    (
+        SCHEDULE.replace("title: Final presentation of projects", "title: Finals: projects"),
+        "line 23, column 18",
+        "probably a colon and a space inside a value, or a line indented deeper than the field "
+        'above it. Put a value that contains ": " in quotes',
+        "\n        title: Finals: projects\n                     ^",
+    ),
+    (
+        SCHEDULE.replace("topics: [attention]", "topics: [attention"),
+        "line 15, column 14",
+        "probably a list in [ ] that opens at line 14, column 13 and is not closed with ]",
+        "\n        materials: [explainer]\n                 ^",
+    ),
+    (
+        SCHEDULE.replace("title: To be announced", "title: 'To be announced"),
+        "line 25, column 1",
+        "probably a quote that opens at line 8, column 12 and never closes",
+        "\n        title: 'To be announced\n               ^",
+    ),
+    (
+        SCHEDULE.replace("    kind: no-class\n", "\tkind: no-class\n"),
+        "line 20, column 1",
+        "probably a tab. Indent with spaces only",
+        "\n    \tkind: no-class\n    ^",
+    ),
+    (
+        SCHEDULE.replace("    kind: presentation\n", "   kind: presentation\n"),
+        "line 24, column 4",
+        "probably a line indented differently from the entry it belongs to",
+        "\n       kind: presentation\n       ^",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "where", "advice", "shown"), YAML_MISTAKES)
+def test_yaml_mistakes_are_told_in_plain_words(
+    tmp_path: Path, text: str, where: str, advice: str, shown: str
+) -> None:
+    with pytest.raises(DataError) as caught:
+        load_course(*write_course(tmp_path, schedule=text))
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'data' / 'schedule.yml'}, {where}: not valid YAML: ")
+    assert advice in message and shown in message
+    # none of PyYAML's own words
+    for jargon in ("scalar", "block end", "mapping values", "<stream end>", "token"):
+        assert jargon not in message
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "Topic",
     "checked_entry",
     "load_course",
+    "yaml_problem",
 ]
 
 SESSION_KINDS = ("class", "no-class", "presentation")
@@ -213,10 +214,68 @@ class Course:
 def _read(path: Path) -> Any:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
+    text = path.read_text(encoding="utf-8")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)
+        return yaml.load(text, Loader=_TextDatesLoader)
     except yaml.YAMLError as error:
-        raise DataError(f"{path}: not valid YAML: {error}") from None
+        raise DataError(yaml_problem(path, text, error)) from None
+
+
+# PyYAML's words for a problem -> what the instructor most likely wrote, and how to fix it
+_YAML_HINTS = (
+    (
+        "mapping values are not allowed",
+        "a colon and a space inside a value, or a line indented deeper than the field above it. "
+        'Put a value that contains ": " in quotes (title: "Attention: the idea"), or line the '
+        "field up with the others",
+    ),
+    ("found character '\\t'", "a tab. Indent with spaces only"),
+    ("quoted scalar", "a quote that opens at {context} and never closes. Close it"),
+    ("flow sequence", "a list in [ ] that opens at {context} and is not closed with ]"),
+    ("flow mapping", "a {{ that opens at {context} and is not closed with }}"),
+    ("flow node", "a list [ ] or {{ }} that opens at {context} and is not closed"),
+    ("undefined alias", "a value starting with '*'. Put it in quotes"),
+    (
+        "cannot start any token",
+        "a value starting with a character YAML keeps for itself. Put it in quotes",
+    ),
+    (
+        "could not find expected ':'",
+        "a line that is not 'field: value' (a missing colon?), or a value running over two lines. "
+        "Put long text in quotes",
+    ),
+    (
+        "expected <block end>",
+        "a line indented differently from the entry it belongs to. Start each entry with '- ' at "
+        "the same indentation, and line up the fields of an entry under each other",
+    ),
+)
+
+
+def yaml_problem(path: Path, text: str, error: yaml.YAMLError) -> str:
+    """A YAML syntax error in plain words: file, line, column, the line itself and a likely fix."""
+    mark = getattr(error, "problem_mark", None)
+    if mark is None:
+        return f"{path}: not valid YAML ({error})"
+    context_mark = getattr(error, "context_mark", None)
+    context = (
+        f"line {context_mark.line + 1}, column {context_mark.column + 1}"
+        if context_mark is not None
+        else "an earlier line"
+    )
+    words = f"{getattr(error, 'context', '') or ''} {getattr(error, 'problem', '') or ''}"
+    hint = next(
+        (advice.format(context=context) for key, advice in _YAML_HINTS if key in words),
+        f"YAML says: {words.strip()}",
+    )
+    lines = text.splitlines()
+    # at the end of the file, the line where the unclosed quote or bracket opens
+    at = mark if mark.line < len(lines) or context_mark is None else context_mark
+    shown = f"\n    {lines[at.line]}\n    {' ' * at.column}^" if at.line < len(lines) else ""
+    return (
+        f"{path}, line {mark.line + 1}, column {mark.column + 1}: not valid YAML: "
+        f"probably {hint}.{shown}"
+    )
 
 
 def _entries(path: Path, data: Any, key: str | None) -> list[Mapping[str, Any]]:
@@ -321,7 +380,24 @@ def load_schedule(
     dated = [s for s in sessions if s.date is not None]
     _unique(path, dated, "date", "session date")
     sessions.sort(key=lambda s: s.number)
+    _in_date_order(path, sessions)
     return str(course.get("title", "")), str(course.get("timezone", "UTC")), tuple(sessions)
+
+
+def _in_date_order(path: Path, sessions: Iterable[Session]) -> None:
+    """Sessions are numbered in the order they take place: a date before the last one's is a
+    mistake in one of the two."""
+    before: Session | None = None
+    for session in sessions:
+        if session.date is None:
+            continue
+        if before is not None and before.date is not None and session.date < before.date:
+            raise DataError(
+                f"{path}: session {session.number} is dated {session.date}, before session "
+                f"{before.number} ({before.date}) which it follows; fix the date of one of the "
+                "two (sessions are numbered in the order they take place)"
+            )
+        before = session
 
 
 def load_resources(path: Path, topics: Mapping[str, Topic]) -> dict[str, Resource]:

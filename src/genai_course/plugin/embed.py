@@ -7,6 +7,7 @@ over when the learner acts (see ``assets/runtime.js``).
 
 from __future__ import annotations
 
+import difflib
 import json
 from html import escape
 from pathlib import Path
@@ -83,11 +84,22 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
+def _unknown_demo(name: str, demos_dir: Path) -> str:
+    """No such demo: the ones there are, and the nearest to what was written."""
+    known = sorted(p.stem for p in demos_dir.glob("*.py") if not p.name.startswith("_"))
+    nearest = difflib.get_close_matches(name, known, n=1)
+    guess = f'Did you mean {{{{ demo("{nearest[0]}") }}}}? ' if nearest else ""
+    return (
+        f'no demo called "{name}" (used as {{{{ demo("{name}") }}}}): there is no '
+        f"{demos_dir / (name + '.py')}. {guess}The demos are: {', '.join(known) or 'none'}"
+    )
+
+
 def render_demo_html(name: str, demos_dir: Path) -> str:
     """The whole demo block for the page, with the default state computed now, under CPython."""
     path = demos_dir / f"{name}.py"
     if not path.is_file():
-        raise DemoError(f'no demo program {path} (used as {{{{ demo("{name}") }}}})')
+        raise DemoError(_unknown_demo(name, demos_dir))
     source = path.read_text(encoding="utf-8")
     result = json.loads(run_demo(source, name))
     if not result["ok"]:

@@ -17,7 +17,7 @@ import pytest
 
 from genai_course import cli, vae
 from genai_course.demo import MAX_OUTPUT_CHARS
-from genai_course.exercise import _evaluate, _reference, check_exercise
+from genai_course.exercise import _evaluate, _reference, check_exercise, format_value
 from genai_course.plugin.data import load_topics
 from genai_course.plugin.exercises import Exercise, load_exercises, verify_exercise
 from tests.conftest import ROOT
@@ -78,7 +78,7 @@ def test_course_exercise_is_on_its_topic_page_with_hidden_and_random_checks(name
     hidden = [c for c in exercise.spec["checks"] if not c.get("public")]
     assert len(hidden) >= 3, "edge cases and seeded random cases the learner does not see"
     assert any("rng" in c.get("call", c.get("property", "")) for c in hidden), "a seeded case"
-    assert 1 <= len(exercise.spec["mistakes"]) <= 3 and 2 <= len(exercise.hints) <= 3
+    assert 1 <= len(exercise.spec["mistakes"]) <= 4 and 2 <= len(exercise.hints) <= 3
 
 
 # --- what a learner is told ---------------------------------------------------------------------
@@ -96,28 +96,89 @@ def test_softmax_that_overflows_is_told_to_subtract_the_maximum() -> None:
     assert "Subtract the largest score" in failed["mistake"]["hint"]
 
 
-def test_top_p_that_drops_the_crossing_token_is_told_so() -> None:
-    # written as a learner might, with a loop: stops before the token that crosses p
-    failed = failure(
-        "top-p",
-        """import numpy as np
+# top-p written as a learner might, with a loop over the tokens in some order until a stop
+TOP_P_LOOP = """import numpy as np
 
 def top_p_filter(probs, p):
     probs = np.asarray(probs, dtype=float)
     out = np.zeros_like(probs)
     total = 0.0
-    for i in np.argsort(-probs, kind="stable"):
-        if total + probs[i] > p:
+    for i in {order}:
+        if {stop}:
             break
         out[i] = probs[i]
         total += probs[i]
     return out / out.sum()
-""",
-    )
+"""
+
+
+def test_top_p_that_drops_the_crossing_token_is_told_so() -> None:
+    # stops before the token that crosses p
+    order, stop = 'np.argsort(-probs, kind="stable")', "total + probs[i] > p"
+    failed = failure("top-p", TOP_P_LOOP.format(order=order, stop=stop))
     assert failed["check"] == 1 and failed["public"]
     assert failed["mistake"]["name"] == "dropped-the-crossing-token"
     assert failed["mistake"]["hint"].startswith(
         "The token whose probability takes the sum past p is kept."
+    )
+
+
+def test_softmax_over_the_wrong_axis_is_told_to_use_the_last_axis() -> None:
+    # written as a learner might: column-wise, without keepdims (the same numbers as axis=0 with)
+    failed = failure(
+        "softmax",
+        "import numpy as np\n\ndef softmax(x):\n    e = np.exp(x - x.max(axis=0))\n"
+        "    return e / np.sum(e, axis=0)\n",
+    )
+    assert failed["check"] == 3 and failed["label"].startswith("one row per query")
+    assert failed["mistake"]["name"] == "wrong-axis"
+    assert "axis=-1" in failed["mistake"]["hint"]
+    assert "each column adds up to 1 instead of each row" in failed["mistake"]["hint"]
+
+
+def test_top_p_that_sorts_ascending_is_told_to_sort_from_the_likeliest() -> None:
+    # np.argsort(probs) goes smallest first: every token is kept, "Got" is the input
+    failed = failure("top-p", TOP_P_LOOP.format(order="np.argsort(probs)", stop="total >= p"))
+    assert failed["check"] == 1
+    assert failed["got"].startswith("[0.1  0.5  0.15 0.25]")
+    assert failed["mistake"]["name"] == "sorted-ascending"
+    assert 'np.argsort(-probs, kind="stable")' in failed["mistake"]["hint"]
+
+
+def test_a_list_of_the_right_numbers_is_told_to_return_a_numpy_array() -> None:
+    last = "    return e / e.sum(axis=-1, keepdims=True)\n"
+    listed = SOFTMAX.replace(last, "    return (e / e.sum(axis=-1, keepdims=True)).tolist()\n")
+    failed = failure("softmax", listed)
+    assert failed["check"] == 1
+    assert failed["problem"].startswith(
+        "the numbers are right, but softmax returned a list, not a NumPy array."
+    )
+    assert failed["got"] == "[0.090031, 0.244728, 0.665241]  (a Python list)"
+    # the same for a tuple, and a function that returns an array passes
+    tupled = SOFTMAX.replace(last, "    return tuple(e / e.sum(axis=-1, keepdims=True))\n")
+    assert "returned a tuple, not a NumPy array" in failure("softmax", tupled)["problem"]
+    assert check("softmax", SOFTMAX)["ok"]
+
+
+def test_values_are_shown_as_a_student_reads_them() -> None:
+    # a list of NumPy numbers reads as the numbers, never np.float64(nan)
+    failed = failure(
+        "softmax",
+        "import numpy as np\n\ndef softmax(x):\n    e = np.exp(x)\n    return list(e / e.sum())\n",
+    )
+    assert "np." not in failed["got"] and "np." not in failed["expected"]
+    assert failed["got"].startswith("[0.090031, 0.244728, 0.665241]")
+    assert format_value([np.float64(0.5), np.int64(2), 1e-20]) == "[0.5, 2, 1e-20]  (a Python list)"
+    assert format_value(np.float64(0.5)) == "0.5"
+    # a matrix as NumPy prints it, rows under each other, its shape on a line of its own
+    axis0 = failure(
+        "softmax",
+        "import numpy as np\n\ndef softmax(x):\n    e = np.exp(x - x.max(axis=0))\n"
+        "    return e / np.sum(e, axis=0)\n",
+    )
+    assert axis0["expected"] == (
+        "[[0.090031 0.244728 0.665241]\n [0.333333 0.333333 0.333333]]\n"
+        "(shape (2, 3), dtype float64)"
     )
 
 

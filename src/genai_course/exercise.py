@@ -68,7 +68,8 @@ def expect_frequencies(draws: Any, probs: Any, z: float = 5.0) -> None:
         ((d >= 0) & (d < p.size)).all(),
         f"token indices must lie in 0…{p.size - 1}, got {_short(d[(d < 0) | (d >= p.size)])}",
     )
-    counts = np.bincount(d, minlength=p.size)
+    # np.intp: bincount will not cast int64 down to Pyodide's 32-bit index type
+    counts = np.bincount(d.astype(np.intp), minlength=p.size)
     n = d.size
     for token, (count, prob) in enumerate(zip(counts, p, strict=True)):
         expect(
@@ -86,16 +87,45 @@ def expect_frequencies(draws: Any, probs: Any, z: float = 5.0) -> None:
 
 
 def format_value(value: Any) -> str:
-    """A value as a learner reads it: arrays with their shape, long ones shortened."""
+    """A value as a learner reads it: arrays as NumPy prints them, with their shape (on a line of
+    its own under a matrix, so the rows stay short), NumPy scalars as plain numbers (0.5, never
+    ``np.float64(0.5)``), long values shortened."""
     if isinstance(value, np.ndarray):
         text = np.array2string(value, **_PRINT)  # type: ignore[arg-type]
-        return f"{text}  (shape {value.shape}, dtype {value.dtype})"
+        shape = f"(shape {value.shape}, dtype {value.dtype})"
+        return f"{text}\n{shape}" if "\n" in text else f"{text}  {shape}"
     if isinstance(value, tuple):
         return "(" + ", ".join(format_value(v) for v in value) + ")"
+    if isinstance(value, list):
+        text = _plain(value)
+        kind = "a Python list" if len(value) != 1 else "a Python list of one value"
+        return (text if len(text) <= 400 else text[:400] + " …") + f"  ({kind})"
+    text = _plain(value)
+    return text if len(text) <= 400 else text[:400] + " …"
+
+
+def _plain(value: Any) -> str:
+    """repr, with NumPy scalars and arrays inside lists written as a learner writes them."""
     if isinstance(value, np.generic):
         return repr(value.item())
-    text = repr(value)
-    return text if len(text) <= 400 else text[:400] + " …"
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, **_PRINT)  # type: ignore[arg-type]
+    if isinstance(value, list | tuple):
+        inner = ", ".join(_item(v) for v in value[:100]) + (", …" if len(value) > 100 else "")
+        if isinstance(value, list):
+            return f"[{inner}]"
+        return f"({inner}{',' if len(value) == 1 else ''})"
+    return repr(value)
+
+
+def _item(value: Any) -> str:
+    """An item of a list, its floats to the precision NumPy prints an array's (to compare)."""
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if np.isfinite(number) and number != 0 and not 1e-4 <= abs(number) < 1e8:
+            return repr(number)
+        return np.format_float_positional(number, precision=6, trim="0")
+    return _plain(value)
 
 
 def _short(value: Any) -> str:
@@ -200,6 +230,19 @@ def _same(got: Any, expected: Any, spec: Mapping[str, Any], check: Mapping[str, 
     return text
 
 
+def _not_an_array(got: Any, expected: Any, name: str) -> str:
+    """Right numbers in a list are still not the lesson: the course's code works on NumPy arrays
+    (``weights @ v``, ``.shape``, broadcasting), so a result the reference gives as an array must
+    come back as one. '' when it does."""
+    if not isinstance(expected, np.ndarray) or isinstance(got, np.ndarray):
+        return ""
+    return (
+        f"the numbers are right, but {name} returned a {type(got).__name__}, not a NumPy array. "
+        "The rest of the course works on arrays (weights @ v, .shape, broadcasting): return the "
+        "array itself, without .tolist() or list(...)"
+    )
+
+
 def _tolerance(spec: Mapping[str, Any], check: Mapping[str, Any]) -> tuple[float, float]:
     return float(check.get("rtol", spec.get("rtol", 1e-6))), float(
         check.get("atol", spec.get("atol", 1e-9))
@@ -244,7 +287,7 @@ def _outcome(
             "input": recorded.shown(name),
         }
     expected = _evaluate(check, name, _reference(spec["reference"]))
-    problem = _same(got, expected, spec, check)
+    problem = _same(got, expected, spec, check) or _not_an_array(got, expected, name)
     result: dict[str, Any] = {"ok": not problem, "input": recorded.shown(name), "got": got}
     if problem:
         result.update(

@@ -40,7 +40,10 @@ TEST_TODAY = "2026-04-15"
 def build_site(
     destination: Path, config: Path = ROOT / "mkdocs.yml", **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run `mkdocs build --strict` as a user would, into `destination`."""
+    """Run `mkdocs build --strict` as a user would, into `destination`, for a server on this
+    computer: SITE_URL defaults to http://127.0.0.1:8000/, and GENAI_ALLOW_LOCAL_SITE_URL=1 lets
+    a strict build take that local address (a build to publish stops on it: test_publish.py)."""
+    env = {"SITE_URL": "http://127.0.0.1:8000/", "GENAI_ALLOW_LOCAL_SITE_URL": "1", **env}
     return subprocess.run(
         [
             sys.executable,

@@ -6,9 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from icalendar import Calendar
 
-from genai_course.plugin.calendar import schedule_ics
 from genai_course.plugin.data import DataError, load_course
 
 TOPICS = """
@@ -113,6 +111,11 @@ def test_next_session(tmp_path: Path, today: str, expected: int | None) -> None:
     assert (session.number if session else None) == expected
 
 
+def with_fields(after: str, *fields: str) -> str:
+    """SCHEDULE with fields added to the session whose line ``after`` is unique."""
+    return SCHEDULE.replace(after, after + "".join(f"\n    {field}" for field in fields))
+
+
 BROKEN = [
     (
         "schedule",
@@ -156,8 +159,57 @@ BROKEN = [
     ),
     (
         "schedule",
-        SCHEDULE.replace("    kind: no-class\n", "    kind: no-class\n    room: 2\n"),
-        r"session 10: field 'room': Unrecognised configuration name",
+        SCHEDULE.replace("    kind: no-class\n", "    kind: no-class\n    teacher: Ada\n"),
+        r"session 10: field 'teacher': Unrecognised configuration name",
+    ),
+    # class times: HH:MM, both or neither, on a dated session, the end after the start
+    (
+        "schedule",
+        with_fields("kind: presentation", "time: 2pm", "end: 4pm"),
+        r"schedule\.yml: session 11: time '2pm' is not a time of day; write it as HH:MM "
+        r"\(24-hour clock\), e\.g\. 14:00",
+    ),
+    (
+        "schedule",
+        with_fields("kind: presentation", "time: 14:00", "end: 24:00"),
+        r"session 11: end '24:00' is not a time of day",
+    ),
+    (
+        "schedule",
+        with_fields("kind: presentation", "time: 14:00"),
+        r"session 11: time 14:00 is given without end; give both \(time: 14:00 and end: 15:30\), "
+        r"or neither for an all-day entry",
+    ),
+    (
+        "schedule",
+        with_fields("kind: presentation", "end: 15:30"),
+        r"session 11: end 15:30 is given without time",
+    ),
+    (
+        "schedule",
+        with_fields("kind: presentation", "time: 14:00", "end: 12:00"),
+        r"session 11: end 12:00 is not after time 14:00",
+    ),
+    (
+        "schedule",
+        with_fields("title: To be announced", "time: 10:00", "end: 11:30"),
+        r"session 3: a time is given but no date; give the date too",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("timezone: Europe/Berlin", "timezone: Europe/Berln"),
+        r"schedule\.yml: course: timezone 'Europe/Berln' is not a time zone name; write it as the "
+        r"IANA database does, e\.g\. Europe/Berlin",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("timezone: Europe/Berlin", "timezone: Europe/Berlin\n  term: spring"),
+        r"schedule\.yml: course: field 'term': Unrecognised configuration name",
+    ),
+    (
+        "schedule",
+        SCHEDULE.replace("timezone: Europe/Berlin", "timezone: Europe/Berlin\n  id: gen ai"),
+        r"schedule\.yml: course: id 'gen ai' should be letters, digits",
     ),
     ("schedule", "sessions: [\n", r"schedule\.yml, line 2, column 1: not valid YAML"),
     (
@@ -254,30 +306,3 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
     (data / "quiz.yml").unlink()
     with pytest.raises(DataError, match=r"quiz\.yml: file not found"):
         load_course(data, docs)
-
-
-def test_calendar_feed_is_valid_and_stable(tmp_path: Path) -> None:
-    course = load_course(*write_course(tmp_path))
-    stamp = dt.datetime(2026, 4, 1, 12, tzinfo=dt.UTC)
-    feed = schedule_ics(course, "https://example.edu/genai/", stamp)
-    calendar = Calendar.from_ical(feed)
-    events = calendar.walk("VEVENT")
-    # the undated placeholder is left out; every dated session is an all-day event
-    assert [str(e["uid"]) for e in events] == [
-        "session-4@example.edu",
-        "session-10@example.edu",
-        "session-11@example.edu",
-    ]
-    first = events[0]
-    assert first.decoded("dtstart") == dt.date(2026, 4, 13)
-    assert first.decoded("dtend") == dt.date(2026, 4, 14)
-    assert str(first["summary"]) == "Session 4: Paradigms and applications of Generative AI"
-    assert str(first["url"]) == "https://example.edu/genai/sessions/session-04/"
-    assert str(events[1]["transp"]) == "TRANSPARENT"  # no class: does not block the day
-    # a changed title keeps the UID, so subscribed calendars update rather than duplicate
-    retitled = load_course(
-        *write_course(tmp_path / "b", schedule=SCHEDULE.replace("Paradigms", "Models"))
-    )
-    again = Calendar.from_ical(schedule_ics(retitled, "https://example.edu/genai/", stamp))
-    assert [str(e["uid"]) for e in again.walk("VEVENT")] == [str(e["uid"]) for e in events]
-    assert b"\r\n" in feed and feed.startswith(b"BEGIN:VCALENDAR")

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import re
+import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from genai_course.plugin import pages as render
+from genai_course.plugin.address import ALLOW_LOCAL, address_problem
 from genai_course.plugin.bundle import PYODIDE_VERSION, Bundle, BundleError, build_bundle
 from genai_course.plugin.calendar import schedule_ics
 from genai_course.plugin.config import CourseConfig
@@ -43,6 +45,7 @@ from genai_course.plugin.livereload import allow_live_reload, live_reload_nonce
 from genai_course.plugin.maths import BROWSER_SCRIPTS, MathsError, can_typeset, typeset_site
 from genai_course.plugin.nav import place_in_nav
 from genai_course.plugin.offline import head_tags, web_app_manifest, write_service_worker
+from genai_course.plugin.subscribe import subscribe_markdown
 from genai_course.plugin.vendor import ensure_fflate, ensure_katex, ensure_workbox
 
 __all__ = ["CoursePlugin"]
@@ -104,16 +107,21 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         # under `mkdocs serve` the dev server's live-reload script runs with this nonce
         self.live_reload_nonce: str | None = None
         self.serving = False  # under `mkdocs serve`: no service worker, live reload as usual
+        self.command = "build"
+        self.site_url = ""  # the published address, or the dev server's under `mkdocs serve`
 
     # -- configuration and files ---------------------------------------------------------------
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Defining this keeps one plugin instance across the rebuilds of `mkdocs serve`."""
         self.serving = command == "serve"
+        self.command = command
         if self.serving:
             self.live_reload_nonce = live_reload_nonce()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._check_address(config)
+        self.site_url = config.site_url or ""
         self.blocks = {}  # the instance lives on across the rebuilds of `mkdocs serve`
         self.project = Path(config.config_file_path).resolve().parent
         cache = Path(os.environ.get("GENAI_CACHE_DIR") or self.project / self.config.cache_dir)
@@ -174,6 +182,24 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 self.editor_script = EDITOR_SCRIPT
         self._load_exercises(config)
         return config
+
+    def _check_address(self, config: MkDocsConfig) -> None:
+        """A site to publish needs its published address (address.py): gh-deploy refuses to
+        publish without one, a strict build stops at once, another build warns; serve uses its
+        own."""
+        # `mkdocs serve --clean` starts up as a build
+        if self.serving or "mkdocs.commands.serve" in sys.modules:
+            return
+        deploying = self.command == "gh-deploy"
+        env = {k: v for k, v in os.environ.items() if not (deploying and k == ALLOW_LOCAL)}
+        problem = address_problem(config.site_url, env)
+        if problem is None:
+            return
+        if deploying:
+            raise PluginError(f"genai-course: not deployed. {problem}")
+        if config.strict:
+            raise PluginError(f"genai-course: {problem}")
+        log.warning(problem)
 
     def _load_exercises(self, config: MkDocsConfig) -> None:
         """Read every exercise and run it under CPython: a broken one stops the build."""
@@ -464,6 +490,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
 
         return {
             "demo": lambda name, page: (self._demo(name), True),
+            "subscribe": lambda _, page: (
+                subscribe_markdown(course, self.site_url, page.file.src_uri),
+                False,
+            ),
             "schedule": lambda _, page: (
                 render.schedule_markdown(course, page.file.src_uri),
                 False,

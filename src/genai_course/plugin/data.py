@@ -8,6 +8,8 @@ subclass, as Material checks its blog authors file. Anything wrong stops the bui
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,11 +55,20 @@ class DataError(Exception):
 
 
 class _TextDatesLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so a wrong date is reported with its entry."""
+    """SafeLoader that leaves dates and times of day as text, so a wrong one is reported with its
+    entry. (YAML 1.1 would read ``time: 14:00`` as the base-60 number 840.)"""
 
 
+# PyYAML's integers without the base-60 form (14:00), as in YAML 1.2
+_INTEGER = re.compile(
+    r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
+)
 _TextDatesLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    key: [
+        (tag, _INTEGER if tag == "tag:yaml.org,2002:int" else rx)
+        for tag, rx in resolvers
+        if tag != "tag:yaml.org,2002:timestamp"
+    ]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
 }
 
@@ -73,6 +84,18 @@ class _SessionSchema(Config):
     topics = opt.ListOfItems(opt.Type(str), default=[])
     materials = opt.ListOfItems(opt.Type(str), default=[])
     page = opt.Optional(opt.Type(str))
+    # the class time, in the course's time zone (HH:MM, 24-hour), and where it takes place
+    time = opt.Optional(opt.Type(str))
+    end = opt.Optional(opt.Type(str))
+    room = opt.Optional(opt.Type((str, int)))
+
+
+class _CourseSchema(Config):
+    title = opt.Type(str, default="")
+    # an IANA time zone name: the class times are in it, and the calendar feed says so
+    timezone = opt.Type(str, default="UTC")
+    # names the term in the calendar's event UIDs; by default the title and the term's year
+    id = opt.Optional(opt.Type(str))
 
 
 class _TopicSchema(Config):
@@ -118,6 +141,7 @@ class _QuestionSchema(Config):
 
 REQUIRED: dict[type[Config], tuple[str, ...]] = {
     _SessionSchema: ("number", "date", "title", "kind"),
+    _CourseSchema: (),
     _TopicSchema: ("id", "title", "summary"),
     _ResourceSchema: ("id", "title", "kind"),
     _TermSchema: ("term", "id", "definition"),
@@ -138,6 +162,10 @@ class Session:
     topics: tuple[str, ...]
     materials: tuple[str, ...]
     page: str | None  # docs-relative path of the session's page
+    # start and end of the class in the course's time zone; None: an all-day entry
+    time: dt.time | None = None
+    end: dt.time | None = None
+    room: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,12 +216,13 @@ class QuizQuestion:
 @dataclass(frozen=True)
 class Course:
     title: str
-    timezone: str
+    timezone: str  # an IANA name, checked
     sessions: tuple[Session, ...]
     topics: dict[str, Topic]
     resources: dict[str, Resource]
     glossary: tuple[GlossaryTerm, ...]
     quiz: tuple[QuizQuestion, ...]
+    id: str = "course"  # names the term in the calendar's event UIDs
 
     def sessions_for_topic(self, topic: str) -> list[Session]:
         return [s for s in self.sessions if topic in s.topics]
@@ -336,9 +365,20 @@ def load_topics(path: Path) -> dict[str, Topic]:
 
 def load_schedule(
     path: Path, topics: Mapping[str, Topic], resources: Mapping[str, Resource], docs: Path
-) -> tuple[str, str, tuple[Session, ...]]:
+) -> tuple[str, str, str, tuple[Session, ...]]:
+    """Title, time zone, id and sessions of the course."""
     data = _read(path)
-    course = data.get("course", {}) if isinstance(data, dict) else {}
+    raw_course = data.get("course") or {} if isinstance(data, dict) else {}
+    if not isinstance(raw_course, dict):
+        raise DataError(f"{path}: 'course' should be a mapping of fields (title, timezone, id)")
+    course = _checked(path, "course", raw_course, _CourseSchema)
+    try:
+        zoneinfo.ZoneInfo(course["timezone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise DataError(
+            f"{path}: course: timezone {course['timezone']!r} is not a time zone name; write it "
+            "as the IANA database does, e.g. Europe/Berlin or America/New_York"
+        ) from None
     sessions = []
     for i, raw in enumerate(_entries(path, data, "sessions")):
         label = _label(raw, i, "number", "session")
@@ -365,6 +405,7 @@ def load_schedule(
                 )
         if c["page"] is not None and not (docs / c["page"]).is_file():
             raise DataError(f"{path}: {label}: page {c['page']!r} does not exist in {docs}")
+        start, end = _class_time(path, label, c, date)
         sessions.append(
             Session(
                 c["number"],
@@ -374,6 +415,9 @@ def load_schedule(
                 tuple(c["topics"]),
                 tuple(c["materials"]),
                 c["page"],
+                start,
+                end,
+                None if c["room"] is None else str(c["room"]),
             )
         )
     _unique(path, sessions, "number", "session number")
@@ -381,7 +425,57 @@ def load_schedule(
     _unique(path, dated, "date", "session date")
     sessions.sort(key=lambda s: s.number)
     _in_date_order(path, sessions)
-    return str(course.get("title", "")), str(course.get("timezone", "UTC")), tuple(sessions)
+    course_id = course["id"] or _default_course_id(course["title"], sessions)
+    if not _COURSE_ID.fullmatch(course_id):
+        raise DataError(
+            f"{path}: course: id {course_id!r} should be letters, digits, '-', '.' or '_' "
+            "(e.g. genai-2026)"
+        )
+    return course["title"], course["timezone"], course_id, tuple(sessions)
+
+
+_TIME_OF_DAY = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+_COURSE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _class_time(
+    path: Path, label: str, c: Config, date: dt.date | None
+) -> tuple[dt.time | None, dt.time | None]:
+    """A session's start and end (both or neither), each a time of day HH:MM."""
+    times: list[dt.time | None] = []
+    for name in ("time", "end"):
+        text = c[name]
+        match = _TIME_OF_DAY.fullmatch(text.strip()) if text is not None else None
+        if text is not None and match is None:
+            raise DataError(
+                f"{path}: {label}: {name} {text!r} is not a time of day; write it as HH:MM "
+                "(24-hour clock), e.g. 14:00"
+            )
+        times.append(dt.time(int(match[1]), int(match[2])) if match else None)
+    start, end = times
+    if start is None and end is None:
+        return None, None
+    if date is None:
+        raise DataError(f"{path}: {label}: a time is given but no date; give the date too")
+    if start is None or end is None:
+        missing, given = (
+            ("time", f"end {end:%H:%M}") if start is None else ("end", f"time {start:%H:%M}")
+        )
+        raise DataError(
+            f"{path}: {label}: {given} is given without {missing}; give both (time: 14:00 and "
+            "end: 15:30), or neither for an all-day entry"
+        )
+    if end <= start:
+        raise DataError(f"{path}: {label}: end {end:%H:%M} is not after time {start:%H:%M}")
+    return start, end
+
+
+def _default_course_id(title: str, sessions: Iterable[Session]) -> str:
+    """The title as a slug and the year of the term's first dated session: a new term's events
+    get new UIDs, and a session moved within the term keeps its own."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "course"
+    years = [s.date.year for s in sessions if s.date is not None]
+    return f"{slug}-{min(years)}" if years else slug
 
 
 def _in_date_order(path: Path, sessions: Iterable[Session]) -> None:
@@ -466,7 +560,7 @@ def load_course(data_dir: Path, docs_dir: Path) -> Course:
     """Load and cross-check every data file of the course."""
     topics = load_topics(data_dir / "topics.yml")
     resources = load_resources(data_dir / "resources.yml", topics)
-    title, timezone, sessions = load_schedule(
+    title, timezone, course_id, sessions = load_schedule(
         data_dir / "schedule.yml", topics, resources, docs_dir
     )
     for resource in resources.values():
@@ -482,4 +576,5 @@ def load_course(data_dir: Path, docs_dir: Path) -> Course:
         resources=resources,
         glossary=load_glossary(data_dir / "glossary.yml", topics),
         quiz=load_quiz(data_dir / "quiz.yml", topics),
+        id=course_id,
     )

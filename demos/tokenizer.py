@@ -41,30 +41,31 @@ def render(text: str, merges: int) -> View:
     stats = tokenizer.text_stats(CORPUS, tok)
     learned = [tok.vocab[256 + i].decode("utf-8", "replace") for i in range(len(tok.merges))]
     summary = (
-        f"{len(text)} characters → {len(ids)} tokens with {len(tok.merges)} merges. On the "
-        f"course text: {stats['chars_per_token']:.2f} characters and "
-        f"{stats['words_per_token']:.2f} words per token."
+        f"{_count(len(text), 'character')} → {_count(len(ids), 'token')} with "
+        f"{_count(len(tok.merges), 'merge')}. On the course text: "
+        f"{stats['chars_per_token']:.2f} characters and {stats['words_per_token']:.2f} words "
+        "per token."
     )
+    # one row per measure, so the table stays one narrow column on a phone
     table = np.array(
         [
-            [
-                stats["characters"],
-                stats["words"],
-                stats["tokens"],
-                stats["chars_per_token"],
-                stats["words_per_token"],
-            ]
+            [stats["characters"]],
+            [stats["words"]],
+            [stats["tokens"]],
+            [stats["chars_per_token"]],
+            [stats["words_per_token"]],
         ]
     )
     return View(
         [
             Panel(
-                f"Your text in {len(ids)} tokens",
+                f"Your text in {_count(len(ids), 'token')}",
                 svg.token_strip(
                     pieces,
                     ids,
                     title="Tokens and their ids",
-                    description=f"The text split into {len(ids)} tokens: " + " | ".join(pieces),
+                    description=f"The text split into {_count(len(ids), 'token')}: "
+                    + " | ".join(pieces),
                     id_prefix="tok-strip",
                 ),
                 caption="· marks a space: a token often carries the space before a word.",
@@ -84,10 +85,11 @@ def render(text: str, merges: int) -> View:
                 "The rule of thumb, measured on this course's text",
                 svg.data_table(
                     table,
+                    ["characters", "words", "tokens", "characters per token", "words per token"],
                     ["course text"],
-                    ["characters", "words", "tokens", "chars/token", "words/token"],
                     caption="Characters, words and tokens",
-                    value_format="{:,.2f}",
+                    # counts are whole numbers; the ratios have two decimals
+                    row_formats=["{:,.0f}"] * 3 + ["{:.2f}"] * 2,
                 ),
                 caption="GPT-style tokenizers with ~50,000–100,000 tokens reach about 4 "
                 "characters per token; a few hundred merges stay far below that.",
@@ -95,6 +97,11 @@ def render(text: str, merges: int) -> View:
         ],
         summary=summary,
     )
+
+
+def _count(n: int, noun: str) -> str:
+    """1 character, 2 characters: the number with its noun, in the singular for one."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -258,6 +259,25 @@ def test_errors_in_a_later_slice_are_reported_like_in_run_demo() -> None:
     assert json.loads(result)["errors"] == {"": "nothing to write"}
     broken = demo.start_demo("x = 1 / 0\n", "broken", {})
     assert "ZeroDivisionError" in json.loads(str(broken.advance(1.0)))["traceback"]
+
+
+def test_the_tokenizer_counts_whole_numbers_and_says_one_token() -> None:
+    path = next(p for p in DEMOS if p.stem == "tokenizer")
+    result = json.loads(run_demo(path.read_text(), "tokenizer", {"text": "a", "merges": "0"}))
+    assert result["summary"].startswith("1 character → 1 token with 0 merges.")
+    assert result["panels"][0]["title"] == "Your text in 1 token"
+    table = result["panels"][2]["svg"]
+    cells = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', table))
+    # counts as whole numbers (never "49,194.00 characters"), the ratios with two decimals
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*", cells["characters"]), cells
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*", cells["words"]), cells
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*", cells["tokens"]), cells
+    assert re.fullmatch(r"\d+\.\d\d", cells["characters per token"]), cells
+    more = json.loads(run_demo(path.read_text(), "tokenizer", {"text": "ab cd", "merges": "10"}))
+    assert (
+        more["summary"].startswith("5 characters → ")
+        and " tokens with 10 merges." in more["summary"]
+    )
 
 
 def test_a_learners_own_merge_count_is_trained_in_the_page() -> None:

@@ -81,6 +81,18 @@ def test_labels_from_learners_are_escaped() -> None:
     assert "<img" not in bars and parse(bars) is not None
 
 
+def test_a_data_table_row_can_have_its_own_format() -> None:
+    m = np.array([[49194.0, 3.0], [2.1875, 0.5]])
+    table = svg.data_table(
+        m, ["count", "ratio"], ["a", "b"], caption="c", row_formats=["{:,.0f}", "{:.2f}"]
+    )
+    assert "<td>49,194</td><td>3</td>" in table and "<td>2.19</td><td>0.50</td>" in table
+    # one format for all, as before
+    assert "<td>49194.00</td>" in svg.data_table(m, ["x", "y"], ["a", "b"], caption="c")
+    with pytest.raises(ValueError, match="one format per row, got 1"):
+        svg.data_table(m, ["x", "y"], ["a", "b"], caption="c", row_formats=["{:.0f}"])
+
+
 def test_nan_cells_are_left_empty_and_constant_matrices_work() -> None:
     m = np.array([[1.0, np.nan], [0.5, 0.2]])
     root = parse(svg.heatmap(m, ["a", "b"], ["c", "d"], title="t", description="d"))

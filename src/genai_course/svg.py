@@ -525,18 +525,25 @@ def data_table(
     *,
     caption: str,
     value_format: str = "{:.2f}",
+    row_formats: Sequence[str] | None = None,
 ) -> str:
-    """An HTML table of a matrix: the text alternative of a figure."""
+    """An HTML table of a matrix: the text alternative of a figure.
+
+    ``value_format`` formats every value; ``row_formats`` gives each row its own format instead
+    (counts as whole numbers, "{:,.0f}", next to ratios, "{:.2f}")."""
     m = np.asarray(matrix, dtype=np.float64)
     if m.ndim != 2 or m.shape != (len(row_labels), len(col_labels)):
         raise ValueError(
             f"data_table of shape {m.shape} needs {m.shape[0] if m.ndim == 2 else '?'} row and "
             f"column labels to match, got {len(row_labels)} × {len(col_labels)}"
         )
+    formats = list(row_formats) if row_formats is not None else [value_format] * len(row_labels)
+    if len(formats) != len(row_labels):
+        raise ValueError(f"data_table needs one format per row, got {len(formats)}")
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in col_labels)
     body = "".join(
         f'<tr><th scope="row">{escape(r)}</th>'
-        + "".join(f"<td>{_fmt(v, value_format)}</td>" for v in m[i])
+        + "".join(f"<td>{_fmt(v, formats[i])}</td>" for v in m[i])
         + "</tr>"
         for i, r in enumerate(row_labels)
     )

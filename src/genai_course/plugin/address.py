@@ -16,17 +16,16 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-__all__ = ["ALLOW_LOCAL", "PAGES_URL", "address_problem", "is_local_address"]
+__all__ = ["ALLOW_LOCAL", "address_problem", "is_local_address"]
 
 # set to 1 to build for a local server (tests, a copy on a USB stick) without a warning
 ALLOW_LOCAL = "GENAI_ALLOW_LOCAL_SITE_URL"
-# where GitHub Pages publishes the repository; the publishing workflow sets it
-PAGES_URL = "GENAI_PAGES_URL"
 
 HOW_TO_SET = (
-    "set it once in mkdocs.yml, where the comment above site_url says how (for GitHub Pages: "
-    "https://<user>.github.io/<repository>/). `mkdocs serve` needs none."
+    "Set it once in mkdocs.yml, as the comment above site_url says (for GitHub Pages: "
+    "https://<user>.github.io/<repository>/); `mkdocs serve` needs none."
 )
+LOCAL_ONLY = f"To build for this computer only, set {ALLOW_LOCAL}=1."
 
 
 def is_local_address(site_url: str) -> bool:
@@ -41,41 +40,23 @@ def is_local_address(site_url: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def _with_slash(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
-
-
 def address_problem(site_url: str | None, env: Mapping[str, str] = os.environ) -> str | None:
     """What is wrong with ``site_url`` as the published address, or None if nothing is."""
-    pages_url = env.get(PAGES_URL, "").strip()
     allow_local = env.get(ALLOW_LOCAL, "").lower() in {"1", "true", "yes"}
     if not site_url:
-        if pages_url:
-            return (
-                f"site_url is not set. GitHub Pages publishes this repository at {pages_url}: "
-                f'set site_url: !ENV [SITE_URL, "{_with_slash(pages_url)}"] in mkdocs.yml.'
-            )
         if allow_local:
             return None
         return (
-            "site_url is not set: it is the address the site is published at, written into the "
-            f"calendar and RSS feeds, the sitemap and each page's canonical link; {HOW_TO_SET} "
-            f"To build for this computer only, set {ALLOW_LOCAL}=1."
+            "site_url is not set. It is the address the site is published at, written into the "
+            f"calendar and RSS feeds, the sitemap and each page's canonical link. {HOW_TO_SET} "
+            + LOCAL_ONLY
         )
     parts = urlsplit(site_url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        return f"site_url {site_url!r} is not a web address (https://host/path/); {HOW_TO_SET}"
-    if pages_url and _with_slash(site_url) != _with_slash(pages_url):
-        return (
-            f"site_url is {site_url}, but GitHub Pages publishes this repository at {pages_url}: "
-            "the feeds, the sitemap and the canonical links would point elsewhere. Set site_url "
-            "in mkdocs.yml to the Pages address (or set up the custom domain in the repository's "
-            "Pages settings)."
-        )
+        return f"site_url {site_url!r} is not a web address (https://host/path/). {HOW_TO_SET}"
     if is_local_address(site_url) and not allow_local:
         return (
             f"site_url is {site_url}, an address on this computer: a site published with it "
-            f"sends its readers, calendars and feed readers nowhere. {HOW_TO_SET[0].upper()}"
-            f"{HOW_TO_SET[1:]} To build for this computer only, set {ALLOW_LOCAL}=1."
+            f"sends its readers, calendars and feed readers nowhere. {HOW_TO_SET} " + LOCAL_ONLY
         )
     return None

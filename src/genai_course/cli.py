@@ -1,34 +1,84 @@
-"""The instructor's weekly helper: scaffold a session (page + schedule entry) or an update post.
+"""The instructor's helper: scaffold a session (page + schedule entry), an update post, an
+exercise, or start the next term from this one.
 
     genai-course new-session --title "Diffusion models" [--date 2026-07-06] [--topics a,b]
     genai-course new-update --title "Week 5: foundation models" [--session 5] [--date 2026-04-20]
     genai-course new-exercise top-p --topic temperature-and-top-p
+    genai-course new-term --first-session 2027-04-12 [--skip 2027-05-03 ...]
 
-Files are only ever created, never overwritten; the schedule entry is appended to
-``data/schedule.yml`` and checked by loading the whole course data again.
+Files are only ever created, never overwritten (new-term moves the old term into the archive);
+the schedule entry is appended to ``data/schedule.yml`` in the style of the hand-written ones and
+checked by loading the whole course data again. Each command says which date it chose, and warns
+when that date is in the past. Run from anywhere inside the project: the project is the nearest
+folder up with a ``mkdocs.yml``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import yaml
 
 from genai_course.plugin.data import SESSION_KINDS, Course, DataError, Session, load_course
 from genai_course.plugin.exercises import ExerciseError, load_exercise, scaffold, verify_exercise
+from genai_course.plugin.pages import long_date
+from genai_course.term import TermError, plan_new_term, write_new_term
 
-__all__ = ["course_text", "main", "new_exercise", "new_session", "new_update"]
+__all__ = [
+    "course_text",
+    "find_project",
+    "main",
+    "new_exercise",
+    "new_session",
+    "new_term",
+    "new_update",
+    "schedule_entry_yaml",
+]
 
 CORPUS = Path(__file__).parent / "data" / "course_text.txt"
 
 
 class CliError(Exception):
     """Something the instructor can fix; printed without a traceback."""
+
+
+def _say(message: str) -> None:
+    print(message)
+
+
+def _warn(message: str) -> None:
+    print(f"genai-course: warning: {message}", file=sys.stderr)
+
+
+def today() -> dt.date:
+    """Today, or GENAI_TODAY (YYYY-MM-DD) as the build takes it."""
+    given = os.environ.get("GENAI_TODAY")
+    return dt.date.fromisoformat(given) if given else dt.date.today()
+
+
+def _warn_if_past(date: dt.date, what: str, hint: str = "") -> None:
+    """`what` ends with a verb: "session 15 is on" Monday, 6 July 2026, ..."""
+    now = today()
+    if date < now:
+        _warn(f"{what} {long_date(date)}, in the past (today is {long_date(now)}).{hint}")
+
+
+def find_project(start: Path) -> Path:
+    """The project folder: `start` or the nearest folder above it with a mkdocs.yml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "mkdocs.yml").is_file() and (folder / "data").is_dir():
+            return folder
+    raise CliError(
+        f"no course project here: neither {start} nor a folder above it has mkdocs.yml and data/. "
+        "Run genai-course inside the project folder (the one with mkdocs.yml), or give --root."
+    )
 
 
 def _slug(text: str) -> str:
@@ -42,10 +92,48 @@ def _load(root: Path) -> Course:
         raise CliError(f"the course data has a problem to fix first: {error}") from None
 
 
+def _last_dated(course: Course) -> Session | None:
+    dated = [s for s in course.sessions if s.date is not None]
+    return max(dated, key=lambda s: s.date or dt.date.min, default=None)
+
+
 def _next_monday_after(course: Course) -> dt.date:
-    dated = [s.date for s in course.sessions if s.date is not None]
-    last = max(dated, default=dt.date.today())
-    return last + dt.timedelta(days=7 - last.weekday() if last.weekday() else 7)
+    last = _last_dated(course)
+    day = last.date if last and last.date else today()
+    return day + dt.timedelta(days=7 - day.weekday() if day.weekday() else 7)
+
+
+def schedule_entry_yaml(entry: Mapping[str, object], indent: str = "  ", width: int = 100) -> str:
+    """A schedule entry written as the hand-written ones are: `- number: 15` first, dates bare,
+    lists in [ ] (wrapped under their first item), empty lists left out."""
+    lines = []
+    for key, value in entry.items():
+        if value == [] or value is None:
+            continue
+        if isinstance(value, list):
+            items = [_scalar(v) for v in value]
+            head = f"{key}: ["
+            lines.extend(_wrapped(head, items, width - len(indent) - 2))
+        else:
+            lines.append(f"{key}: {_scalar(value)}")
+    first, *rest = lines
+    return "".join([f"{indent}- {first}\n", *(f"{indent}  {line}\n" for line in rest)])
+
+
+def _scalar(value: object) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**6)
+    return text.removesuffix("\n...\n").removesuffix("\n")
+
+
+def _wrapped(head: str, items: list[str], width: int) -> list[str]:
+    lines, line = [], head
+    for i, item in enumerate(items):
+        piece = item + ("]" if i == len(items) - 1 else ",")
+        if line not in (head, " " * len(head)) and len(line) + 1 + len(piece) > width:
+            lines.append(line)
+            line = " " * len(head)
+        line += ("" if line in (head, " " * len(head)) else " ") + piece
+    return [*lines, line]
 
 
 def new_session(
@@ -61,7 +149,12 @@ def new_session(
     number = (
         number if number is not None else max((s.number for s in course.sessions), default=0) + 1
     )
-    date = date or _next_monday_after(course)
+    if date is None:
+        date = _next_monday_after(course)
+        last = _last_dated(course)
+        why = f"the Monday after session {last.number}" if last else "the Monday after today"
+    else:
+        why = "the date you gave"
     if any(s.number == number for s in course.sessions):
         raise CliError(f"session {number} is already in data/schedule.yml")
     if any(s.date == date for s in course.sessions):
@@ -78,17 +171,16 @@ def new_session(
 
     entry = {
         "number": number,
-        "date": date.isoformat(),
+        "date": date,
         "title": title,
         "kind": kind,
         "topics": list(topics),
         "materials": [],
         "page": page_uri,
     }
-    block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True)
+    indented = schedule_entry_yaml(entry)
     schedule = root / "data" / "schedule.yml"
     before = schedule.read_text(encoding="utf-8")
-    indented = "".join(f"  {line}\n" for line in block.splitlines())
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(
         f"---\nsession: {number}\n---\n\n"
@@ -106,6 +198,13 @@ def new_session(
         schedule.write_text(before, encoding="utf-8")
         page.unlink()
         raise
+    _say(f"session {number} on {long_date(date)} ({why}), added to data/schedule.yml")
+    _warn_if_past(
+        date,
+        f"session {number} is on",
+        " To start the next term, run genai-course new-term --first-session YYYY-MM-DD;"
+        " to date this session yourself, give --date YYYY-MM-DD.",
+    )
     return page
 
 
@@ -130,7 +229,8 @@ def new_update(
 ) -> Path:
     """Create a weekly update post; return its path."""
     course = _load(root)
-    date = date or dt.date.today()
+    given = date is not None
+    date = date or today()
     if session is None:
         upcoming = course.next_session(date)
         chosen = upcoming
@@ -143,6 +243,16 @@ def new_update(
     if post.exists():
         raise CliError(f"{post} already exists; not overwriting it")
     links = _session_links(course, chosen, post_uri) if chosen else []
+    _say(f"update dated {long_date(date)} ({'the date you gave' if given else 'today'})")
+    if given:
+        _warn_if_past(date, "the update is dated")
+    if chosen is not None:
+        _say(f"linked to session {chosen.number} ({long_date(chosen.date)}): {chosen.title}")
+    else:
+        _warn(
+            f"no session on or after {date} in data/schedule.yml, so the post links none. "
+            "Give --session N, or start the next term with genai-course new-term."
+        )
     body = "\n".join(links) if links else "- (links to the session and its demos)"
     post.parent.mkdir(parents=True, exist_ok=True)
     post.write_text(
@@ -153,6 +263,38 @@ def new_update(
         encoding="utf-8",
     )
     return post
+
+
+def new_term(
+    root: Path, first: dt.date, skip: Sequence[dt.date] = (), name: str | None = None
+) -> Path:
+    """Archive this term and date its sessions anew from `first`; return the archive's page."""
+    course = _load(root)
+    try:
+        term = plan_new_term(root, course, first, skip, name)
+    except TermError as error:
+        raise CliError(str(error)) from None
+    write_new_term(root, term)
+    _load(root)  # the new schedule must load as the build loads it
+    old = len(term.moved)
+    _say(
+        f"term {term.name} archived: docs/archive/{term.name}/ (schedule, "
+        f"{len(course.sessions)} sessions, {old} update{'s' * (old != 1)}) and "
+        f"data/archive/{term.name}/schedule.yml; listed on docs/archive/index.md (Past terms)"
+    )
+    _say(
+        f"new term: {len(term.dates)} sessions every {term.spacing} days from "
+        f"{long_date(first)}"
+        + (f", skipping {', '.join(d.isoformat() for d in term.skipped)}" if term.skipped else "")
+    )
+    for number, date in term.dates.items():
+        title = next(s.title for s in course.sessions if s.number == number)
+        _say(f"  session {number:>2}  {date}  {title}")
+    _warn_if_past(first, "the new term's first session is on")
+    for unused in term.unused_skips:
+        _warn(f"--skip {unused} is not a session day of the new term; nothing was skipped for it")
+    _say("the session pages in docs/sessions/ keep their plans: edit them for the new term")
+    return root / "docs" / "archive" / term.name / "index.md"
 
 
 def course_text(docs: Path) -> str:
@@ -190,7 +332,9 @@ def _date(text: str) -> dt.date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="genai-course", description=__doc__.split("\n")[0])
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="the project folder")
+    parser.add_argument(
+        "--root", type=Path, help="the project folder (default: the nearest with mkdocs.yml)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     session = commands.add_parser("new-session", help="add a session to the schedule, with a page")
     session.add_argument("--title", required=True)
@@ -205,14 +349,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     exercise = commands.add_parser("new-exercise", help="scaffold an exercise in exercises/")
     exercise.add_argument("name", help="file name without .md, e.g. top-p")
     exercise.add_argument("--topic", required=True, help="the topic id it belongs to")
+    term = commands.add_parser(
+        "new-term", help="archive this term and carry its sessions over to the next, re-dated"
+    )
+    term.add_argument(
+        "--first-session", type=_date, required=True, help="the new term's first session"
+    )
+    term.add_argument(
+        "--skip",
+        type=_date,
+        action="append",
+        default=[],
+        help="a day without class (a holiday); repeat for more",
+    )
+    term.add_argument(
+        "--archive-as", help="the old term's name in the archive (default: its first year)"
+    )
     commands.add_parser("corpus", help="rebuild the tokenizer demo's corpus from docs/topics")
     args = parser.parse_args(argv)
     try:
+        args.root = args.root or find_project(Path.cwd())
         if args.command == "corpus":
             CORPUS.write_text(course_text(args.root / "docs"), encoding="utf-8")
             path = CORPUS
         elif args.command == "new-exercise":
             path = new_exercise(args.root, args.name, args.topic)
+        elif args.command == "new-term":
+            path = new_term(args.root, args.first_session, args.skip, args.archive_as)
         elif args.command == "new-session":
             topics = [t.strip() for t in args.topics.split(",") if t.strip()]
             path = new_session(args.root, args.title, args.date, args.number, args.kind, topics)

@@ -24,6 +24,7 @@ from mkdocs.utils import get_relative_url
 
 from genai_course.plugin import pages as render
 from genai_course.plugin.address import ALLOW_LOCAL, address_problem
+from genai_course.plugin.archive import archived_out_of_nav, past_terms_in_nav
 from genai_course.plugin.bundle import PYODIDE_VERSION, Bundle, BundleError, build_bundle
 from genai_course.plugin.calendar import schedule_ics
 from genai_course.plugin.config import CourseConfig
@@ -225,6 +226,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         assert self.bundle is not None and self.vendor
         self._files = files
+        archived_out_of_nav(files)
         for name in self.bundle.files:
             path = self.bundle.directory / name
             files.append(File.generated(config, PYODIDE_IN_SITE + name, abs_src_path=str(path)))
@@ -309,7 +311,8 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         """The pages the data puts into the nav, by the title of their nav section."""
         assert self.course is not None
         return {
-            "Sessions": [s.page for s in self.course.sessions if s.page],
+            "Sessions": [s.page for s in self.course.sessions if s.page]
+            + past_terms_in_nav(self.docs_dir),
             "Topics": [f"topics/{t}.md" for t in self.course.topics],
         }
 

@@ -14,8 +14,8 @@
   const PRE_LABELS = {
     call: "The check",
     input: "The input your function received",
-    expected: "The expected result",
-    got: "Your result",
+    compare: "The expected result and yours",
+    rows: "The row where your result differs",
     traceback: "The error's traceback",
     output: "What your code printed",
   };
@@ -117,9 +117,10 @@
       result.replaceChildren();
       result.dataset.state = kind;
       for (const [cls, text] of lines) {
-        if (text === undefined || text === null || text === "") continue;
+        if (text === undefined || text === null || text === "" || (Array.isArray(text) && !text.length)) continue;
         const part = cls.replace(/^pre-?/, "") || "text";
-        const node = el(cls.startsWith("pre") ? "pre" : "p", `gc-result-${part}`, text);
+        const node = el(cls.startsWith("pre") ? "pre" : "p", `gc-result-${part}`, Array.isArray(text) ? undefined : text);
+        if (Array.isArray(text)) node.append(...labelled(text));
         if (node.tagName === "PRE") {
           // a long line scrolls sideways: keyboard users must be able to reach and scroll it
           node.tabIndex = 0;
@@ -127,6 +128,20 @@
         }
         result.append(node);
       }
+    }
+
+    // [[label, value], …] as "Expected:  [[0.1 0.2]": each value an inline block, so the next
+    // rows of a matrix stand under its first row, not under the label; on a phone the label goes
+    // on a line of its own (course.css), which leaves the rows the whole width
+    function labelled(pairs) {
+      const nodes = [];
+      const width = Math.max(11, ...pairs.map(([label]) => label.length + 1));
+      pairs.forEach(([label, value], i) => {
+        if (i) nodes.push("\n");
+        nodes.push(el("span", "gc-label", label.padEnd(width)));
+        nodes.push(el("span", "gc-value", String(value)));
+      });
+      return nodes;
     }
 
     function report(answer) {
@@ -142,13 +157,24 @@
           : `Your code could not be checked: ${f.problem}`;
       const lines = [["title", title]];
       if (f.check > 0) {
-        if (f.call) lines.push(["pre-call", `Check:     ${f.call}`]);
+        if (f.call) lines.push(["pre-call", [["Check:", f.call]]]);
         if (f.input && (!f.public || !f.call || f.call.includes("rng"))) {
-          lines.push(["pre-input", `Input:     ${f.input}`]);
+          lines.push(["pre-input", [["Input:", f.input]]]);
         }
-        if (f.expected) lines.push(["pre-expected", `Expected:  ${f.expected}`]);
-        if (f.got) lines.push(["pre-got", `Got:       ${f.got}`]);
-        lines.push(["problem", f.expected ? f.problem : `Problem: ${f.problem}`]);
+        // one block, so that the two scroll together and their columns stay under each other
+        const compared = [];
+        if (f.expected) compared.push(["Expected:", f.expected]);
+        if (f.got) compared.push(["Got:", f.got]);
+        lines.push(["pre-compare", compared]);
+        // "first difference at …", then the differing rows ("row 0 expected: [0.09 …]"), which
+        // line up only in a <pre>
+        const [problem, ...rows] = String(f.problem).split("\n");
+        lines.push(["problem", f.expected ? problem : `Problem: ${problem}`]);
+        const pairs = rows.map((row) => {
+          const found = /^(row \d+ \w+:)\s*(.*)$/.exec(row);
+          return found ? [found[1], found[2]] : ["", row];
+        });
+        lines.push(["pre-rows", pairs]);
         if (f.tolerance) lines.push(["tolerance", `(${f.tolerance}.)`]);
       }
       if (f.traceback) lines.push(["pre-traceback", f.traceback]);
@@ -259,15 +285,17 @@
 
   // ---- quiz answers are remembered ------------------------------------------------------------
 
+  // pages.js says when the learner has chosen an answer (a click, Space or Enter; not the arrow
+  // keys moving between the options); a remembered answer is put back through the same path
   function mountQuizMemory(rootNode) {
     rootNode.querySelectorAll(".gc-question").forEach((question) => {
       const id = question.id.replace(/^quiz-/, "");
-      question.addEventListener("change", (event) => {
-        const choice = event.target;
-        if (choice.type !== "radio") return;
+      let restoring = false;
+      question.addEventListener("gc-quiz-answer", (event) => {
+        if (restoring) return;
         store.set(QUIZ + id, {
-          answer: Number(choice.value),
-          right: choice.dataset.correct === "true",
+          answer: event.detail.answer,
+          right: event.detail.right,
           updated: new Date().toISOString(),
         });
       });
@@ -276,7 +304,9 @@
         const choice = question.querySelector(`input[type="radio"][value="${saved.answer}"]`);
         if (choice && !choice.checked) {
           choice.checked = true;
+          restoring = true;
           choice.dispatchEvent(new Event("change", { bubbles: true }));
+          restoring = false;
         }
       }
     });
@@ -373,7 +403,7 @@
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(link.href), 10000);
-      message.textContent = "Exported: your browser saved the file. Import it on another device, or hand it in.";
+      message.textContent = "Exported: your browser saved the file. Keep it as a copy, or import it on another device.";
     });
 
     root.querySelector('[data-action="import"]').addEventListener("click", () => input.click());

@@ -3,22 +3,57 @@
 (function () {
   "use strict";
 
+  // A quiz answers on the learner's choice only: a click or tap, Space or Enter. The arrow keys
+  // move the checked option in a radio group (the browser checks each option passed), which is
+  // moving, not choosing: it neither shows feedback nor records an answer. The explanation of the
+  // chosen option is shown once, in the feedback ("Right. …"); each option's .gc-why stays hidden
+  // and is its source. An answer is announced to the page as "gc-quiz-answer" (exercises.js keeps
+  // it in this browser).
   function mountQuizzes(root) {
     root.querySelectorAll(".gc-question").forEach((question) => {
       const feedback = question.querySelector(".gc-feedback");
+      let moving = false;
+      let shown = null;
+      const answer = (choice) => {
+        if (shown === choice.value) return;
+        shown = choice.value;
+        const why = question.querySelector(`.gc-why[data-option="${CSS.escape(choice.value)}"]`);
+        const right = choice.dataset.correct === "true";
+        question.dataset.answered = right ? "right" : "wrong";
+        feedback.textContent = (right ? "Right. " : "Not quite. ") + (why ? why.textContent : "");
+        question.dispatchEvent(
+          new CustomEvent("gc-quiz-answer", { bubbles: true, detail: { answer: Number(choice.value), right } })
+        );
+      };
+      question.addEventListener("keydown", (event) => {
+        if (event.target.type !== "radio") return;
+        if (event.key.startsWith("Arrow")) moving = true;
+        else if (event.key === "Enter") {
+          event.preventDefault();
+          event.target.checked = true;
+          answer(event.target);
+        }
+      });
+      question.addEventListener("keyup", (event) => {
+        if (event.key.startsWith("Arrow")) moving = false;
+        // Space on the option that is already checked (after the arrows) fires no change
+        else if (event.key === " " && event.target.type === "radio" && event.target.checked) answer(event.target);
+      });
+      question.addEventListener("pointerdown", () => (moving = false));
       question.addEventListener("change", (event) => {
         const choice = event.target;
         if (choice.type !== "radio") return;
-        question.querySelectorAll(".gc-why").forEach((why) => (why.hidden = true));
-        const why = question.querySelector(`.gc-why[data-option="${CSS.escape(choice.value)}"]`);
-        if (why) why.hidden = false;
-        const right = choice.dataset.correct === "true";
-        question.dataset.answered = right ? "right" : "wrong";
-        feedback.textContent = right ? "Right. " + (why ? why.textContent : "") : "Not quite. " + (why ? why.textContent : "");
+        if (!moving) {
+          answer(choice);
+          return;
+        }
+        shown = null;
+        delete question.dataset.answered;
+        feedback.textContent = "Press Space or Enter to answer with this option.";
       });
       // with the script running, the feedback replaces the "show the answer" fallback
-      const answer = question.querySelector(".gc-answer");
-      if (answer) answer.hidden = true;
+      const fallback = question.querySelector(".gc-answer");
+      if (fallback) fallback.hidden = true;
     });
   }
 

@@ -67,7 +67,12 @@ const theme = EditorView.theme({
     maxHeight: "min(36rem, 75vh)",
   },
   ".gc-cm-comment": { fontStyle: "italic", opacity: "0.8" },
-  "&.cm-focused": { outline: "2px solid var(--md-accent-fg-color)", outlineOffset: "1px" },
+  // the theme's accent is a deep orange, which reads as an error on code that passed: a neutral
+  // ring in the primary colour instead (course.css, --gc-focus-ring, light and dark)
+  "&.cm-focused": {
+    outline: "2px solid var(--gc-focus-ring, var(--md-primary-fg-color))",
+    outlineOffset: "1px",
+  },
   ".cm-scroller": {
     fontFamily: "var(--md-code-font-family, monospace)",
     lineHeight: "1.45",

@@ -1,6 +1,7 @@
-"""Offline use, as a learner meets it: pages and demos once used open with no network; "Save the
-course for offline use" brings the rest (or says clearly why not, losing nothing); a new build is
-seen after one reload; the saved copy can be removed.
+"""Offline use, as a learner meets it: pages and demos once used open with no network, exercises
+with their code editor; a page not kept shows the course's offline page (what is kept, how to
+save the course); "Save the course for offline use" brings the rest (or says clearly why not,
+losing nothing); a new build is seen after one reload; the saved copy can be removed.
 
 The site is served from a folder of its own (a copy of the session's build) on an address of its
 own, so that a test can swap in a rebuilt site, or take a file away, on the same origin.
@@ -27,8 +28,10 @@ HOME = ""
 DEMO_PAGE, DEMO, CONTROL = "topics/temperature-and-top-p/", "sampling", "temperature"
 NEVER_VISITED = "topics/positional-encoding/"
 OTHER_DEMO, OTHER_CONTROL = "positional_encoding", "d_model"
+# further down that page, out of sight when its demo is used: its code editor is not loaded then
+EXERCISE = "positional-encoding"
 CACHE = "genai-course-files"
-OFFLINE_ERROR = r"ERR_INTERNET_DISCONNECTED|ERR_FAILED"
+OFFLINE_PAGE = "You are offline"
 CHANGED = "This sentence is new in the second build."
 
 
@@ -85,6 +88,14 @@ def wait_until_kept(page: object, url: str) -> None:
     )
 
 
+def open_home_page_and_keep_it(site: Server, learner: object) -> object:
+    page = open_page(learner)
+    page.goto(site.url + HOME)  # type: ignore[attr-defined]
+    wait_for_service_worker(page)
+    wait_until_kept(page, site.url + HOME)
+    return page
+
+
 def cached_urls(page: object) -> list[str]:
     return page.evaluate(  # type: ignore[attr-defined, no-any-return]
         "async (name) => (await (await caches.open(name)).keys()).map((r) => r.url).sort()", CACHE
@@ -113,10 +124,7 @@ def save_control(page: object) -> object:
 
 
 def test_pages_and_demos_once_used_work_offline(offline_site: Server, learner: object) -> None:
-    page = open_page(learner)
-    page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
-    wait_for_service_worker(page)
-    wait_until_kept(page, offline_site.url + HOME)
+    page = open_home_page_and_keep_it(offline_site, learner)
     page.goto(offline_site.url + DEMO_PAGE)  # type: ignore[attr-defined]
     move_control_and_see_the_figure_change(page, DEMO, CONTROL)
 
@@ -132,8 +140,91 @@ def test_pages_and_demos_once_used_work_offline(offline_site: Server, learner: o
     # a page never opened is not there: nothing was downloaded behind the learner's back
     kept = [url for url in cached_urls(page) if "/topics/" in url and DEMO_PAGE not in url]
     assert kept == []
-    with pytest.raises(Exception, match=OFFLINE_ERROR):
-        page.goto(offline_site.url + NEVER_VISITED)  # type: ignore[attr-defined]
+    page.goto(offline_site.url + NEVER_VISITED)  # type: ignore[attr-defined]
+    assert kept_pages(see_offline_page(page, NEVER_VISITED)) == ["Home", "Temperature and top-p"]
+
+
+def see_offline_page(page: object, path: str) -> object:
+    """The course's offline page, at the address of the page asked for, in the theme's style."""
+    page.get_by_role("heading", name=OFFLINE_PAGE, level=1).wait_for()  # type: ignore[attr-defined]
+    assert page.url.endswith("/" + path)  # type: ignore[attr-defined]
+    root = page.locator(".gc-offline-page[data-mounted]")  # type: ignore[attr-defined]
+    root.wait_for()
+    assert f"The page /{path} is not on this device yet" in root.inner_text()
+    # the theme's header in its indigo: the site's styles came from the worker's copy
+    header = page.locator(".md-header")  # type: ignore[attr-defined]
+    assert header.evaluate("(e) => getComputedStyle(e).backgroundColor") == "rgb(64, 81, 181)"
+    root.locator(".gc-offline-kept li, .gc-offline-none:not([hidden])").first.wait_for()
+    return root
+
+
+def kept_pages(root: object) -> list[str]:
+    return root.locator(".gc-offline-kept a").all_inner_texts()  # type: ignore[attr-defined, no-any-return]
+
+
+def test_a_page_not_kept_shows_the_course_offline_page(
+    offline_site: Server, learner: object
+) -> None:
+    page = open_home_page_and_keep_it(offline_site, learner)
+    page.goto(offline_site.url + "resources/")  # type: ignore[attr-defined]
+    wait_until_kept(page, offline_site.url + "resources/")
+
+    learner.set_offline(True)  # type: ignore[attr-defined]
+    page.goto(offline_site.url + NEVER_VISITED)  # type: ignore[attr-defined]
+    root = see_offline_page(page, NEVER_VISITED)
+    assert kept_pages(root) == ["Home", "Resources"]
+    assert root.get_by_role("button", name="Try again").is_visible()
+    # how to save the course: the home page's control, named, and the size of the course
+    saving = root.get_by_role("link", name="home page")
+    assert saving.get_attribute("href").endswith("/#on-the-train-with-no-network")
+    size = root.locator(".gc-offline-size").inner_text()
+    assert size.endswith(" MB") and "about" not in size  # the worker's figure
+    assert "Save the course for offline use" in root.inner_text()
+
+    # a kept page, from its link there
+    root.get_by_role("link", name="Resources").click()
+    page.get_by_role("heading", name="Resources", level=1).wait_for()  # type: ignore[attr-defined]
+    assert page.url == offline_site.url + "resources/"  # type: ignore[attr-defined]
+    # an address that is not the course's
+    page.goto(offline_site.url + "no-such-page/")  # type: ignore[attr-defined]
+    see_offline_page(page, "no-such-page/")
+    # a link of the menu to a page not kept (the theme fetches it, fails, then goes there)
+    page.go_back()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Resources", level=1).wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Practice", exact=True).first.click()  # type: ignore[attr-defined]
+    see_offline_page(page, "exercises/")
+
+    # back online, "Try again" brings the page asked for
+    learner.set_offline(False)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Try again").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Exercises", level=1).wait_for()  # type: ignore[attr-defined]
+
+
+def test_an_exercise_opened_offline_gets_the_code_editor(
+    offline_site: Server, learner: object
+) -> None:
+    page = open_home_page_and_keep_it(offline_site, learner)
+    page.goto(offline_site.url + NEVER_VISITED)  # type: ignore[attr-defined]
+    move_control_and_see_the_figure_change(page, OTHER_DEMO, OTHER_CONTROL)
+    page.evaluate("window.genaiCourseOffline.keptPython")  # type: ignore[attr-defined]
+    # the exercise was never near the screen, so its editor was not loaded on this visit
+    assert page.evaluate("window.genaiCourseEditor === undefined")  # type: ignore[attr-defined]
+
+    learner.set_offline(True)  # type: ignore[attr-defined]
+    page.reload()  # type: ignore[attr-defined]
+    exercise = page.locator(f"#exercise-{EXERCISE}")  # type: ignore[attr-defined]
+    exercise.and_(page.locator("[data-mounted]")).wait_for()  # type: ignore[attr-defined]
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => document.addEventListener('error', (event) => {
+             if ((event.target.src || '').includes('codemirror')) window.__editorFailed = true;
+           }, true)"""
+    )
+    exercise.locator(".gc-exercise-code").focus()
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """(id) => document.querySelector(`#${id} .cm-editor`) || window.__editorFailed""",
+        arg=f"exercise-{EXERCISE}",
+    )
+    assert exercise.locator(".cm-editor").count() == 1, "the plain text box: no editor offline"
 
 
 def test_save_for_offline_use_then_remove(offline_site: Server, learner: object) -> None:
@@ -174,18 +265,22 @@ def test_save_for_offline_use_then_remove(offline_site: Server, learner: object)
     control.get_by_role("button", name="Remove the saved copy").click()
     status.filter(has_text="The saved copy is removed").wait_for()
     assert control.get_by_role("button", name="Save the course for offline use").is_visible()
-    assert cached_urls(page) == []
-    with pytest.raises(Exception, match=OFFLINE_ERROR):
-        page.goto(offline_site.url + "topics/temperature-and-top-p/")  # type: ignore[attr-defined]
+    # all but the offline page and the files it loads, kept since the worker's install
+    offline = json.loads(
+        (offline_site.root / "sw.js").read_text().split(" = ", 1)[1].split(";\n")[0]
+    )
+    expected = [offline_site.url + path.removesuffix("index.html") for path in offline["offline"]]
+    assert sorted(url.split("?rev=")[0] for url in cached_urls(page)) == sorted(expected)
+    page.goto(offline_site.url + DEMO_PAGE)  # type: ignore[attr-defined]
+    root = see_offline_page(page, DEMO_PAGE)
+    assert kept_pages(root) == []
+    assert root.get_by_text("No page of the course is kept on this device yet.").is_visible()
 
 
 def test_a_failed_download_says_so_and_keeps_what_was_there(
     offline_site: Server, learner: object
 ) -> None:
-    page = open_page(learner)
-    page.goto(offline_site.url + HOME)  # type: ignore[attr-defined]
-    wait_for_service_worker(page)
-    wait_until_kept(page, offline_site.url + HOME)
+    page = open_home_page_and_keep_it(offline_site, learner)
     before = cached_urls(page)
     wheel = offline_site.root / PYODIDE_IN_SITE / "python_stdlib.zip"
     hidden = wheel.with_name("python_stdlib.zip.away")

@@ -8,7 +8,12 @@ import json
 from pathlib import Path
 
 from genai_course.plugin import PYODIDE_IN_SITE, CoursePlugin
-from genai_course.plugin.offline import site_manifest, web_app_manifest, write_service_worker
+from genai_course.plugin.offline import (
+    OFFLINE_PAGE,
+    site_manifest,
+    web_app_manifest,
+    write_service_worker,
+)
 from tests.conftest import ROOT, cache_control
 
 
@@ -63,6 +68,26 @@ def test_the_service_worker_starts_with_the_list(tmp_path: Path) -> None:
     assert [tuple(f) for f in listed["files"]] == list(manifest.files)
     assert 'importScripts("vendor/workbox-sw/workbox-sw.js")' in code
     assert "sw.js" not in {path for path, _, _ in site_manifest(tmp_path).files}
+
+
+def test_the_offline_page_is_listed_with_the_files_it_loads_from_the_site_root(
+    tmp_path: Path,
+) -> None:
+    make_site(tmp_path)
+    assert site_manifest(tmp_path).offline == ()  # no offline page: nothing to keep at install
+    (tmp_path / "assets/main.css").write_text("h1 {}")
+    (tmp_path / "assets/app.js").write_text("//")
+    (tmp_path / "offline").mkdir()
+    # as the build writes it for a site under /course/: every URL from the root of the host
+    (tmp_path / OFFLINE_PAGE).write_text(
+        '<link rel="stylesheet" href="/course/assets/main.css">'
+        '<script src="/course/assets/app.js?v=1"></script>'
+        '<a href="/course/topics/attention/">a page</a><a href="/course/.">home</a>'
+        '<a href="https://example.org/x.js">outside</a><a href="/course/missing.css">gone</a>'
+    )
+    manifest = site_manifest(tmp_path)
+    assert manifest.offline == (OFFLINE_PAGE, "assets/app.js", "assets/main.css")
+    assert json.loads(manifest.as_json())["offline"] == list(manifest.offline)
 
 
 def test_the_web_app_manifest_uses_relative_urls_and_the_theme_colour() -> None:

@@ -1,6 +1,6 @@
-// Offline use, the page's side: registers the service worker (sw.js, built with Workbox) and runs
-// the "Save the course for offline use" control of the home page. No maths; every text it shows
-// is set with textContent.
+// Offline use, the page's side: registers the service worker (sw.js, built with Workbox), runs
+// the "Save the course for offline use" control of the home page, and fills in the offline page
+// (what is kept on this device). No maths; every text it shows is set with textContent.
 (function () {
   "use strict";
 
@@ -8,7 +8,8 @@
   const siteRoot = new URL("../../", document.currentScript.src);
   const supported = Boolean(config.serviceWorker) && "serviceWorker" in navigator;
   const wasControlled = supported && Boolean(navigator.serviceWorker.controller);
-  // kept: what the page loaded is in the service worker's copy; keptPython: the Python files too
+  // kept: what the page loaded is in the service worker's copy; keptPython: the Python files and
+  // the code editor too
   window.genaiCourseOffline = { kept: Promise.resolve(), keptPython: Promise.resolve() };
 
   if (supported) {
@@ -42,13 +43,15 @@
         ),
       );
     }
-    // Python started before the worker was in charge: its files went past it; once Python is
-    // up (so as not to compete with it), ask for them (from the browser's cache, mostly)
+    // Once Python is up (so as not to compete with it), ask for its files (from the browser's
+    // cache, mostly: they went past the worker if it was not in charge yet) and for the code
+    // editor's, which an exercise loads only when it comes near the screen: an exercise opened
+    // offline later gets the editor, not the plain text box
     const keepPython = () =>
       Promise.all([window.genaiCourse.python.ready, window.genaiCourseOffline.kept])
         .then(() => ask({ type: "genai-course:keep", python: true }))
         .catch(() => {});
-    if (!wasControlled && window.genaiCourse) {
+    if (window.genaiCourse) {
       window.genaiCourseOffline.keptPython = new Promise((resolve) => {
         const keep = () => keepPython().then(resolve);
         if (window.genaiCourse.python.worker) keep();
@@ -164,8 +167,48 @@
     );
   }
 
+  // The offline page, shown by the service worker at the address of a page it does not have:
+  // which page that was, and the pages that are kept, with links.
+  function mountOfflinePage(root) {
+    if (root.dataset.mounted) return;
+    root.dataset.mounted = "true";
+    const offlinePage = new URL("offline/", siteRoot).href;
+    const wanted = root.querySelector(".gc-offline-wanted");
+    if (location.href.split(/[?#]/)[0] !== offlinePage) {
+      wanted.querySelector("code").textContent = decodeURI(location.pathname);
+      wanted.hidden = false;
+    }
+    // the learner is still at the address asked for: once online, a reload brings that page
+    root.querySelector('[data-action="retry"]').addEventListener("click", () => location.reload());
+    const list = root.querySelector(".gc-offline-kept");
+    const none = root.querySelector(".gc-offline-none");
+    if (!supported) {
+      none.hidden = false;
+      return;
+    }
+    const siteName = root.dataset.siteName;
+    const named = (title) =>
+      title === siteName ? "Home" : title.endsWith(` - ${siteName}`) ? title.slice(0, -siteName.length - 3) : title;
+    ask({ type: "genai-course:kept-pages" }).then((answer) => {
+      for (const page of answer.pages || []) {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = page.url;
+        link.textContent = named(page.title);
+        item.append(link);
+        list.append(item);
+      }
+      none.hidden = list.children.length > 0;
+    }, () => (none.hidden = false));
+    ask({ type: "genai-course:status" }).then(
+      (answer) => (root.querySelector(".gc-offline-size").textContent = megabytes(answer.totalBytes)),
+      () => {},
+    );
+  }
+
   function mount() {
     document.querySelectorAll(".gc-offline").forEach(mountControl);
+    document.querySelectorAll(".gc-offline-page").forEach(mountOfflinePage);
   }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {

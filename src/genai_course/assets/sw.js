@@ -11,7 +11,10 @@
 //     copy first (they change only with the list, and then their key changes);
 //   - a page from the network that differs from this build's list means a newer build is
 //     published and this worker is still in charge: from then on it goes to the network for
-//     everything until the new worker (fetched at once) takes over, when the course's tabs close.
+//     everything until the new worker (fetched at once) takes over, when the course's tabs close;
+//   - a page it can answer neither from the network nor from its copy is answered with the
+//     course's offline page (kept, with the files it loads, from the install on), which lists
+//     the pages kept on this device.
 /* global workbox */
 "use strict";
 
@@ -38,6 +41,11 @@ for (const entry of entries) {
 }
 const entryOf = (request) => byPath.get(new URL(request.url).pathname);
 const isPage = (entry) => entry.path.endsWith(".html");
+// the offline page, then the files it loads; the Python files, and the code editor with them
+const offlineEntries = (LIST.offline || [])
+  .map((path) => byPath.get(new URL(path, scope).pathname))
+  .filter(Boolean);
+const pythonEntries = entries.filter((entry) => /^(pyodide|vendor\/codemirror)\//.test(entry.path));
 
 let outdated = false; // a newer build is published: go to the network until the new worker runs
 
@@ -128,16 +136,29 @@ function keptResponse(body, response) {
   return new Response(body, { status: 200, statusText: "OK", headers });
 }
 
+// a page the learner goes to that neither the network nor the copy has: the offline page, at the
+// address asked for (its links start from the site's root); a page fetched by the theme's
+// instant navigation fails instead, and the theme then goes to it, which lands here
+async function offlinePage() {
+  const copy = offlineEntries.length && (await (await caches.open(CACHE)).match(offlineEntries[0].key));
+  return copy || Response.error();
+}
+const isNavigation = ({ request, url }) =>
+  request.method === "GET" && request.mode === "navigate" && url.href.startsWith(scope.href);
+
 registerRoute(
   ({ request, url }) =>
     request.method === "GET" && url.origin === scope.origin && byPath.has(url.pathname),
   (options) => {
     const entry = entryOf(options.request);
+    if (isPage(entry) && isNavigation(options)) return pages.handle(options).catch(offlinePage);
     if (isPage(entry)) return pages.handle(options);
     if (entry.path.endsWith(".wasm") && !outdated) return compiled(options);
     return (outdated ? network : files).handle(options);
   },
 );
+// an address that is not the course's (a mistyped one): the network's answer (the 404 page)
+registerRoute(isNavigation, ({ request }) => fetch(request).catch(offlinePage));
 
 // ---- install, update, clean up --------------------------------------------------------------
 
@@ -185,8 +206,11 @@ self.addEventListener("install", (event) => {
   // over; if that fails (no network), the install fails and the old worker keeps its full copy.
   // No skipWaiting: the new worker takes over when the learner's tabs of the course are closed
   // (the old one, knowing it is outdated, sends them to the network until then).
+  // The offline page and its files are kept from the start (the theme's style and scripts, which
+  // the page that registered this worker has just loaded: mostly from the browser's HTTP cache).
   event.waitUntil(
     (async () => {
+      for (const entry of offlineEntries) await store(entry);
       if (!(await isSaved())) return;
       for (const entry of entries) await store(entry);
       await markSaved();
@@ -213,18 +237,43 @@ async function status() {
   return { ok: true, build: LIST.build, totalBytes: LIST.totalBytes, count: entries.length, saved: (await isSaved()) === LIST.build };
 }
 
+// what a page's <title> says, as text (the theme writes it with &amp;, &#39; and the like)
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+function titleOf(html) {
+  const title = /<title>([^<]*)<\/title>/.exec(html);
+  return title
+    ? title[1].trim().replace(/&(?:#(x?)([0-9a-f]+)|([a-z]+));/gi, (whole, hex, code, name) =>
+        code ? String.fromCodePoint(parseInt(code, hex ? 16 : 10)) : ENTITIES[name] || whole)
+    : null;
+}
+
+// the course's pages kept on this device, in the list's order, with their titles
+async function keptPages(cache) {
+  const kept = [];
+  for (const entry of entries) {
+    if (!isPage(entry) || offlineEntries.includes(entry) || entry.path === "404.html") continue;
+    const copy = await cache.match(entry.key);
+    if (copy) kept.push({ url: entry.url, title: titleOf(await copy.text()) || entry.path });
+  }
+  return kept;
+}
+
 async function handle(message) {
   const cache = await caches.open(CACHE);
   if (message.type === "genai-course:status") return status();
   if (message.type === "genai-course:remove") {
-    for (const request of await cache.keys()) await cache.delete(request);
+    // all but the offline page and its files, which this worker has kept since its install
+    const offline = new Set(offlineEntries.map((entry) => entry.key));
+    for (const request of await cache.keys()) if (!offline.has(request.url)) await cache.delete(request);
     return status();
   }
+  if (message.type === "genai-course:kept-pages") return { ok: true, pages: await keptPages(cache) };
   if (message.type === "genai-course:keep") {
-    // what a page loaded before this worker was in charge (or, once Python ran there, the
-    // Python files): kept now, mostly from the browser's HTTP cache
+    // what a page loaded before this worker was in charge, or, once Python ran there, the
+    // Python files and the code editor (an exercise opened offline gets it): kept now, mostly
+    // from the browser's HTTP cache
     const wanted = message.python
-      ? entries.filter((entry) => entry.path.startsWith("pyodide/"))
+      ? pythonEntries
       : message.urls.map((url) => byPath.get(new URL(url).pathname)).filter(Boolean);
     const kept = await Promise.all(wanted.map((entry) => store(entry).then(() => true, () => false)));
     return { ok: true, kept: kept.filter(Boolean).length };

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import markdown
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -45,7 +46,12 @@ from genai_course.plugin.glossary import link_terms
 from genai_course.plugin.livereload import allow_live_reload, live_reload_nonce
 from genai_course.plugin.maths import BROWSER_SCRIPTS, MathsError, can_typeset, typeset_site
 from genai_course.plugin.nav import place_in_nav
-from genai_course.plugin.offline import head_tags, web_app_manifest, write_service_worker
+from genai_course.plugin.offline import (
+    head_tags,
+    web_app_manifest,
+    write_offline_page,
+    write_service_worker,
+)
 from genai_course.plugin.subscribe import subscribe_markdown
 from genai_course.plugin.vendor import ensure_fflate, ensure_katex, ensure_workbox
 
@@ -104,6 +110,8 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         self._markdown: Callable[[str], str] = str
         self.today = dt.date.today()
         self._files: Files | None = None
+        self._nav: Navigation | None = None  # and the theme's templates: for the offline page
+        self._env: jinja2.Environment | None = None
         self.docs_dir = Path("docs")
         # under `mkdocs serve` the dev server's live-reload script runs with this nonce
         self.live_reload_nonce: str | None = None
@@ -287,6 +295,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Fill the Sessions and Topics sections from the data, so the data is the one source."""
+        self._nav = nav
         wanted = self._data_pages()
         for section in nav.items:
             if isinstance(section, Section) and section.title in wanted:
@@ -372,7 +381,15 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             updated = defer_search_worker(updated, page.url)
         return updated
 
+    def on_env(
+        self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        self._env = env
+        return env
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        assert self._env is not None and self._nav is not None and self._files is not None
+        write_offline_page(Path(config.site_dir), self._env, config, self._nav, self._files)
         if self.maths_at_build:
             katex = self.vendor["katex"] / "katex.min.js"
             try:

@@ -153,6 +153,8 @@ def test_a_quiz_answers_on_a_choice_not_on_the_arrow_keys(page: object, server: 
     why = question.locator(f".gc-why[data-option='{right.get_attribute('value')}']").text_content()
     assert why and feedback.inner_text() == f"Right. {why}"
     assert question.inner_text().count(why) == 1, question.inner_text()
+    # the no-script fallback that would tell it again is gone
+    assert question.locator(".gc-answer").is_hidden()
     assert stored_answer(page) == int(str(right.get_attribute("value")))
 
 

@@ -12,7 +12,7 @@ that reads characters; its heads are causal.
 import numpy as np
 
 from genai_course import attention, coreference, gpt, svg, toy
-from genai_course.demo import Choice, Panel, Slider, Text, Toggle, View
+from genai_course.demo import Choice, ControlState, Panel, Slider, Text, Toggle, View
 
 D_MODEL = 64
 NUM_HEADS = 4
@@ -47,8 +47,8 @@ CONTROLS = [
         default="The cat drank the milk because it was sweet",
         max_length=300,
     ),
-    Slider("head", "Attention head", 1, NUM_HEADS, 1, default=R_HEAD),
-    Slider("layer", "Layer (trained models)", 1, TINY_GPT.n_layer, 1, default=R_LAYER),
+    Slider("head", "Attention head", 1, max(NUM_HEADS, TINY_GPT.n_head), 1, default=R_HEAD),
+    Slider("layer", "Layer", 1, max(TINY_GPT.n_layer, RESOLVER.n_layer), 1, default=R_LAYER),
     Toggle(
         "silence",
         f"Switch off layer {R_LAYER}, head {R_HEAD}, the head that resolves “it”",
@@ -62,6 +62,36 @@ CONTROLS = [
         default="scaled",
     ),
 ]
+
+
+def control_states(values: dict) -> dict[str, ControlState]:
+    """What each control offers for the chosen model: its own number of layers and heads, and
+    the controls of the other models greyed, with the reason."""
+    off = ControlState(disabled=True, note="Used by the “it” model only.")
+    if values["model"] == "it":
+        fixed = "The “it” model sees the whole sentence: its mask is fixed by training."
+        return {
+            "head": ControlState(max=RESOLVER.n_head),
+            "layer": ControlState(max=RESOLVER.n_layer),
+            "causal": ControlState(disabled=True, note=fixed),
+            "step": ControlState(disabled=True, note="For the untrained model's scores."),
+        }
+    if values["model"] == "gpt":
+        return {
+            "sentence_2": off,
+            "head": ControlState(max=TINY_GPT.n_head),
+            "layer": ControlState(max=TINY_GPT.n_layer),
+            "silence": off,
+            "causal": ControlState(disabled=True, note="The tiny GPT is always causal."),
+            "step": ControlState(disabled=True, note="For the untrained model's scores."),
+        }
+    masked = {} if values["causal"] else {"note": "No mask is on: switch on the causal mask."}
+    return {
+        "sentence_2": off,
+        "layer": ControlState(disabled=True, note="The untrained model has one layer."),
+        "silence": off,
+        "step": ControlState(**masked) if values["step"] == "masked" else ControlState(),
+    }
 
 
 def trained_heads(sentence: str, layer: int, head: int) -> View:
@@ -129,15 +159,11 @@ def resolved(sentence: str, layer: int, head: int, silence: bool, index: int) ->
 
 
 def resolver_view(sentences: list[str], layer: int, head: int, silence: bool) -> View:
-    if layer > RESOLVER.n_layer or head > RESOLVER.n_head:
-        raise ValueError(
-            f"The “it” model has {RESOLVER.n_layer} layers of {RESOLVER.n_head} heads: choose "
-            f"a layer and a head of at most {RESOLVER.n_layer} and {RESOLVER.n_head}."
-        )
     panels = [resolved(s, layer, head, silence, i) for i, s in enumerate(sentences)]
     note = (
-        f"Layer {R_LAYER}, head {R_HEAD} resolves “it”: switched off, the answer falls to a "
-        "guess. A toy encoder trained on made-up sentences, to show the mechanism."
+        f"Layer {R_LAYER}, head {R_HEAD} resolves “it” (training told it where to look); "
+        "switched off, the model can no longer tell the two sentences apart. A toy encoder "
+        "trained on made-up sentences, to show the mechanism."
     )
     last = panels[-1]
     panels[-1] = Panel(last.title, last.svg, last.alt, f"{last.caption} {note}")

@@ -5,7 +5,7 @@ With d = 4 and base = 100 the first four rows are the "I am a robot" table of th
 """
 
 from genai_course import positional, svg
-from genai_course.demo import Number, Panel, Slider, Text, View
+from genai_course.demo import ControlState, Number, Panel, Slider, Text, View
 
 CONTROLS = [
     Slider("num_positions", "Number of positions", 1, 128, 1, default=32),
@@ -15,24 +15,43 @@ CONTROLS = [
 ]
 
 
-def parse_dimensions(dimensions: str, d_model: int) -> list[int]:
-    """'0, 1, 6' -> [0, 1, 6], checked against d_model."""
+def parse_dimensions(dimensions: str, d_model: int) -> tuple[list[int], list[int]]:
+    """'0, 1, 6' -> ([0, 1], [6]) with d_model 4: the columns to plot, and those beyond d_model
+    (left out, so that every width the slider offers draws the waves it has)."""
     chosen = []
     for part in dimensions.split(","):
         part = part.strip()
         if not part.isdigit():
             raise ValueError(f"Columns to plot: {part!r} is not a column number.")
-        if int(part) >= d_model:
-            raise ValueError(f"Columns to plot: {part} is outside 0…{d_model - 1}.")
         chosen.append(int(part))
     if len(chosen) > 8:
         raise ValueError("Columns to plot: at most 8 columns at once.")
-    return chosen
+    return [j for j in chosen if j < d_model], [j for j in chosen if j >= d_model]
+
+
+def control_states(values: dict) -> dict[str, ControlState]:
+    """Columns past the model's width are not plotted: say which."""
+    try:
+        columns, beyond = parse_dimensions(values["dimensions"], values["d_model"])
+    except ValueError:
+        return {}  # render says what is wrong
+    if not beyond:
+        return {}
+    listed = ", ".join(map(str, beyond))
+    instead = "" if columns else " Columns 0 and 1 are plotted instead."
+    last = values["d_model"] - 1
+    return {
+        "dimensions": ControlState(
+            note=f"Not plotted: {listed} (d_model {values['d_model']} has columns 0…{last})."
+            + instead
+        )
+    }
 
 
 def render(num_positions: int, d_model: int, base: float, dimensions: str) -> View:
     pe = positional.sinusoidal_encoding(num_positions, d_model, base)
-    columns = parse_dimensions(dimensions, d_model)
+    # columns past d_model are left out (control_states says so); if none is left, the first two
+    columns = parse_dimensions(dimensions, d_model)[0] or [0, 1]
     similarity = positional.position_similarity(pe)
     robot = positional.sinusoidal_encoding(4, 4, base)
     words = ["I", "am", "a", "Robot"]
@@ -57,8 +76,9 @@ def render(num_positions: int, d_model: int, base: float, dimensions: str) -> Vi
                 alt=svg.data_table(
                     pe[:16, :8],
                     positions[:16],
-                    [str(j) for j in range(8)],
-                    caption="The first 16 positions and 8 columns",
+                    [str(j) for j in range(min(d_model, 8))],
+                    caption=f"The first {min(num_positions, 16)} positions and "
+                    f"{min(d_model, 8)} columns",
                 ),
             ),
             Panel(

@@ -8,7 +8,7 @@ whose probabilities add up to p. Then one word is drawn — or a thousand, to co
 import numpy as np
 
 from genai_course import sampling, svg
-from genai_course.demo import Choice, Number, Panel, Slider, Text, View
+from genai_course.demo import Choice, ControlState, Number, Panel, Slider, Text, View
 
 DEFAULT_LOGITS = (
     "great: 2.2, good: 1.9, awesome: 1.6, fine: 1.0, okay: 0.9, bad: 0.6, long: 0.3, "
@@ -32,7 +32,8 @@ CONTROLS = [
         default=0.7,
         help="0 always picks the top word; 1 keeps the model's distribution; 2 is very random.",
     ),
-    Slider("top_k", "Top-k (keep the k likeliest words)", 1, 20, 1, default=20),
+    # its upper end follows the number of words (control_states)
+    Slider("top_k", "Top-k (keep the k likeliest words)", 1, 20, 1, default=10),
     Slider("top_p", "Top-p (keep words until their mass reaches p)", 0.05, 1, 0.05, default=0.9),
     Choice(
         "draw",
@@ -72,9 +73,29 @@ def parse_logits(text: str) -> tuple[list[str], np.ndarray]:
     return words, np.array(scores)
 
 
+def control_states(values: dict) -> dict[str, ControlState]:
+    """Top-k offers as many words as there are; what changes nothing here says why."""
+    states = {}
+    try:
+        words, _ = parse_logits(values["logits"])
+    except ValueError:
+        words = []  # render says what is wrong with the scores
+    if words:
+        states["top_k"] = ControlState(max=len(words))
+    if values["temperature"] == 0:
+        greedy = "At temperature 0 the top word is always chosen: nothing is left to filter."
+        states["top_k"] = ControlState(max=len(words) or None, note=greedy)
+        states["top_p"] = ControlState(note=greedy)
+    if values["draw"] == "none":
+        states["seed"] = ControlState(disabled=True, note="Used when words are drawn.")
+    elif values["temperature"] == 0:
+        states["seed"] = ControlState(note="At temperature 0 every draw is the top word.")
+    return states
+
+
 def render(logits: str, temperature: float, top_k: int, top_p: float, draw: str, seed: int) -> View:
     words, scores = parse_logits(logits)
-    k = min(top_k, len(words))
+    k = top_k
     steps = sampling.sampling_steps(scores, temperature, k, top_p)
     final = steps["final"]
     kept = [i for i, p in enumerate(final) if p > 0]
@@ -126,6 +147,13 @@ def render(logits: str, temperature: float, top_k: int, top_p: float, draw: str,
     if draw == "one":
         token = sampling.sample_next_token(scores, temperature, k, top_p, rng=rng)
         summary = f"Drew '{words[token]}' (probability {final[token]:.2f}). " + summary
+        drawn_one = panels[1]
+        panels[1] = Panel(
+            f"{drawn_one.title}; drew “{words[token]}”",
+            drawn_one.svg,
+            drawn_one.alt,
+            f"Seed {seed} drew “{words[token]}”, probability {final[token]:.2f}.",
+        )
     elif draw == "many":
         drawn = sampling.sample_many(scores, 1000, temperature, k, top_p, rng=rng)
         frequencies = np.bincount(drawn, minlength=len(words)) / 1000
@@ -155,4 +183,4 @@ def render(logits: str, temperature: float, top_k: int, top_p: float, draw: str,
 
 
 if __name__ == "__main__":
-    print(render(DEFAULT_LOGITS, 0.7, 20, 0.9, "many", 0).summary)
+    print(render(DEFAULT_LOGITS, 0.7, 10, 0.9, "many", 0).summary)

@@ -14,7 +14,7 @@ from functools import partial
 import numpy as np
 
 from genai_course import gpt, svg
-from genai_course.demo import Number, Panel, Slider, Text, View
+from genai_course.demo import ControlState, Number, Panel, Slider, Text, View
 
 MODEL = gpt.load_model()
 
@@ -58,6 +58,14 @@ def text_and_odds(prompt: str, steps: list[gpt.GenerationStep]) -> list[Panel]:
             ),
         ),
     ]
+
+
+def control_states(values: dict) -> dict[str, ControlState]:
+    """At temperature 0 the likeliest character is always taken: say so where nothing changes."""
+    if values["temperature"] != 0:
+        return {}
+    greedy = ControlState(note="At temperature 0 the likeliest character is always taken.")
+    return {"top_k": greedy, "top_p": greedy, "seed": greedy}
 
 
 def writing(prompt: str, steps: list[gpt.GenerationStep], length: int) -> View:

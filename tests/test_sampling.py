@@ -130,3 +130,10 @@ def test_same_seed_same_draws() -> None:
 def test_bad_input_is_explained(call, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_sample_many_gives_the_platforms_index_type() -> None:
+    # Pyodide's intp is int32 and np.bincount will not cast int64 down to it ("Draw 1,000 words"
+    # failed in the page): the draws come as intp on every platform
+    draws = sampling.sample_many(LOGITS, 10, rng=np.random.default_rng(0))
+    assert draws.dtype == np.intp

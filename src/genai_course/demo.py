@@ -18,6 +18,13 @@ seconds), so the page can show
 the text being written. At build time only the last one is used. It may also yield a function that
 returns the View: only those the page is sent are then drawn. ``start_demo`` runs a program in
 slices of time, so the worker can stop a run that a newer request replaces.
+
+What a control offers may depend on the other controls: the attention demo's "it" model has 2
+heads where the untrained one has 4, and a random seed means nothing until words are drawn. A
+program says so with ``control_states(values) -> {name: ControlState}``: a slider's ``max`` for
+these values (the value is brought down to it before ``render`` sees it), ``disabled`` for a control
+that does nothing here, and a ``note`` that says why. The page applies the states it is sent, so
+every value a control offers gives a figure.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from typing import Any
 __all__ = [
     "Choice",
     "Control",
+    "ControlState",
     "DemoRun",
     "Number",
     "Panel",
@@ -46,6 +54,7 @@ __all__ = [
     "Text",
     "Toggle",
     "View",
+    "control_states",
     "defaults",
     "load_program",
     "parse_controls",
@@ -161,6 +170,51 @@ class Choice:
 
 
 Control = Slider | Number | Text | Toggle | Choice
+
+
+@dataclass(frozen=True)
+class ControlState:
+    """What a control offers for the other controls' values (from a program's ``control_states``).
+
+    ``max`` lowers a slider's upper end (never below its ``min``); ``disabled`` marks a control that
+    changes nothing for these values; ``note`` says why, next to the control.
+    """
+
+    max: float | None = None
+    disabled: bool = False
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"max": self.max, "disabled": self.disabled, "note": self.note}
+
+
+StatesFunction = Callable[[dict[str, Any]], Mapping[str, ControlState]]
+
+
+def control_states(
+    program: types.ModuleType, controls: Sequence[Control], values: dict[str, Any]
+) -> dict[str, ControlState]:
+    """The program's control states for ``values``; sliders above their ``max`` are brought down
+    to it in ``values`` (in place), so ``render`` draws what the page then shows."""
+    function: StatesFunction | None = getattr(program, "control_states", None)
+    states = dict(function(dict(values))) if function is not None else {}
+    by_name = {c.name: c for c in controls}
+    for name, state in states.items():
+        control = by_name.get(name)
+        if control is None:
+            raise NameError(f"control_states(...) names no control {name!r}")
+        if state.max is not None:
+            if not isinstance(control, Slider):
+                raise TypeError(f"control_states(...): only a slider has a max, not {name!r}")
+            top = max(control.min, min(control.max, state.max))
+            # the highest value the slider can reach below the new max, on its own steps
+            steps = math.floor((top - control.min) / control.step + 1e-9)
+            top = control.min + steps * control.step
+            top = int(top) if control.integer else round(top, 10)
+            states[name] = ControlState(top, state.disabled, state.note)
+            if values[name] > top:
+                values[name] = top
+    return states
 
 
 @dataclass(frozen=True)
@@ -326,6 +380,8 @@ class DemoRun:
         self.on_partial = on_partial
         self.writer = _BoundedWriter()
         self.result: dict[str, Any] | None = None
+        # the control states for these values, sent with every result once the values are valid
+        self.controls: dict[str, dict[str, Any]] | None = None
         self.views: Iterator[_Step] | None = None
         self.last: _Step | None = None
         # the first step is shown at once, the others at most every PARTIAL_INTERVAL
@@ -343,6 +399,8 @@ class DemoRun:
                 if errors:
                     self.result = {"ok": False, "errors": errors}
                 else:
+                    states = control_states(program, controls, values)
+                    self.controls = {n: state.as_json() for n, state in states.items()}
                     self._guarded(lambda: self._render(render, values))
             except Exception as error:  # a learner's program may raise anything; show it
                 self.result = {"ok": False, "traceback": _readable_traceback(error)}
@@ -387,6 +445,8 @@ class DemoRun:
             now = time.perf_counter()
             if now - self.sent >= PARTIAL_INTERVAL:
                 partial = {**_view_result(_drawn(self.last)), "partial": True}
+                if self.controls is not None:
+                    partial["controls"] = self.controls
                 partial["html"] = result_html(partial, self.name)
                 self.on_partial(json.dumps(partial))
                 self.sent = now
@@ -411,6 +471,8 @@ class DemoRun:
         if self.result is None:
             return None
         result = {**self.result, "output": self.writer.text()}
+        if self.controls is not None:
+            result["controls"] = self.controls
         if result["ok"]:
             result["html"] = result_html(result, self.name)
         return json.dumps(result)

@@ -140,11 +140,15 @@ def sample_many(
     top_k: int | None = None,
     top_p: float | None = None,
     rng: np.random.Generator | None = None,
-) -> npt.NDArray[np.int64]:
-    """Draw n token indices at once from the same distribution as ``sample_next_token``."""
+) -> npt.NDArray[np.intp]:
+    """Draw n token indices at once from the same distribution as ``sample_next_token``.
+
+    The indices are ``np.intp``, the platform's index type: ``Generator.choice`` gives int64 on
+    every platform, which ``np.bincount`` refuses to cast to Pyodide's 32-bit ``intp``.
+    """
     if not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"n must be a whole number >= 1, got {n!r}")
     final = sampling_steps(logits, temperature, top_k, top_p)["final"]
     generator = rng if rng is not None else np.random.default_rng()
-    drawn: npt.NDArray[np.int64] = generator.choice(final.size, size=n, p=final)
+    drawn: npt.NDArray[np.intp] = generator.choice(final.size, size=n, p=final).astype(np.intp)
     return drawn

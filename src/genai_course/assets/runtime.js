@@ -92,8 +92,36 @@
       form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
     }
 
+    // What each control offers for the values just run (the program's control_states): a slider's
+    // upper end, whether the control does anything here, and a note that says why. A control the
+    // result does not name gets back what the page was built with.
+    function applyStates(states) {
+      if (!states) return;
+      for (const element of form.elements) {
+        if (!element.name) continue;
+        const state = states[element.name] || { max: null, disabled: false, note: "" };
+        if (element.type === "range") {
+          const top = state.max === null ? element.dataset.max : String(state.max);
+          if (top !== undefined && element.max !== top) {
+            element.max = top; // the browser brings a value above it down to it
+            const shown = form.querySelector(`output[for="${CSS.escape(element.id)}"]`);
+            if (shown) shown.textContent = element.value;
+          }
+        }
+        element.disabled = state.disabled;
+        const box = element.closest(".gc-control");
+        if (box) box.classList.toggle("gc-inactive", state.disabled);
+        const note = root.querySelector(`[data-note-for="${CSS.escape(element.name)}"]`);
+        if (note) {
+          note.textContent = state.note;
+          note.hidden = !state.note;
+        }
+      }
+    }
+
     function show(result) {
       clearMessages();
+      applyStates(result.controls);
       let text = result.output || "";
       if (result.ok) {
         panels.replaceChildren(cleaned(result.html));
@@ -117,6 +145,10 @@
         if (!first && code) root.querySelector(".gc-editor").open = true;
       }
       if (output) output.textContent = text;
+      // every finished run, figure or message: what tests (and other scripts) wait on
+      if (!result.partial) {
+        root.dispatchEvent(new CustomEvent("genai-course:result", { bubbles: true, detail: { ok: result.ok } }));
+      }
     }
 
     // Stop: a run done in slices (the tiny GPT writing) ends at its next slice and Python stays

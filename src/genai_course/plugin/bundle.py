@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,7 +222,7 @@ def build_course_wheel(project: Path, out: Path, py_compile: bool) -> tuple[Path
     shipped = sorted(target.glob("genai_course-*-cp312-none-any.whl")) if py_compile else pure
     if pure and shipped:
         return pure[0], shipped[0]
-    staging = Path(tempfile.mkdtemp(prefix="genai-wheel-"))
+    staging = _staging_beside(target)
     try:
         _run(
             [
@@ -242,15 +244,12 @@ def build_course_wheel(project: Path, out: Path, py_compile: bool) -> tuple[Path
         if py_compile:
             pyodide_cli = Path(sys.executable).parent / "pyodide"
             _run([str(pyodide_cli), "py-compile", "--silent", "--keep", str(staging)], cwd=staging)
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(staging, target)
-        # wheels of older sources are never used again
-        for old in out.iterdir():
-            if old != target and old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
+        _move_into_place(staging, target)
+        _keep_newest(out, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if not any(target.glob("genai_course-*.whl")):
+        raise BundleError(f"the course wheel could not be put into {target}")
     return build_course_wheel(project, out, py_compile)
 
 
@@ -328,17 +327,19 @@ def build_bundle(
     """
     pure, wheel = build_course_wheel(project, cache / "course-wheel", py_compile)
     digest = wheel.parent.name
-    bundle_dir = cache / "bundle"
     snapshot = snapshot and self_hosted
     stamp = f"{digest} self_hosted={self_hosted} snapshot={snapshot}"
+    # one folder per kind of bundle: a build of other sources (a test's copy of the project, a
+    # second `mkdocs build` beside `serve`) never replaces a folder another build copies from
+    bundle_dir = cache / "bundle" / hashlib.sha256(stamp.encode()).hexdigest()[:16]
     if (bundle_dir / ".stamp").is_file() and (bundle_dir / ".stamp").read_text() == stamp:
         files = (bundle_dir / ".files").read_text().split()
         kept = [name for name in files if name.startswith("memory-")]
+        _keep_newest(bundle_dir.parent, bundle_dir)
         return Bundle(
             bundle_dir, f"course/{digest}/{wheel.name}", tuple(files), kept[0] if kept else None
         )
-    if bundle_dir.exists():
-        shutil.rmtree(bundle_dir)
+    final_dir, bundle_dir = bundle_dir, _staging_beside(bundle_dir)
     (bundle_dir / "course" / digest).mkdir(parents=True)
     # the wheel's folder is named by its content hash, so browsers never run a stale copy
     wheel_relative = f"course/{digest}/{wheel.name}"
@@ -374,7 +375,49 @@ def build_bundle(
     # a snapshot that could not be made is tried again (and warned about again) next build
     if snapshot_name is not None or not snapshot:
         (bundle_dir / ".stamp").write_text(stamp)
-    return Bundle(bundle_dir, wheel_relative, tuple(sorted(files)), snapshot_name)
+    _move_into_place(bundle_dir, final_dir)
+    _keep_newest(final_dir.parent, final_dir)
+    return Bundle(final_dir, wheel_relative, tuple(sorted(files)), snapshot_name)
+
+
+# Folders of other sources kept in the cache: builds of a few versions at once (the tests' copies
+# of the project, `serve` beside `build`) each keep theirs; older ones are never used again.
+KEEP_FOLDERS = 6
+
+
+def _staging_beside(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Put a finished folder where builds look for it, in one rename; a complete folder that a
+    concurrent build put there first is kept (it holds the same files)."""
+    if (target / ".stamp").is_file() or any(target.glob("genai_course-*.whl")):
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    if target.exists():  # left incomplete (a snapshot that could not be made): made again
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        staging.rename(target)
+    except OSError:  # a concurrent build got there between the check and the rename
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _keep_newest(parent: Path, used: Path) -> None:
+    """Mark ``used`` as used now; remove all but the KEEP_FOLDERS most recently used folders
+    (and staging folders left by a build that was stopped more than an hour ago)."""
+    os.utime(used)
+    now = time.time()
+    folders = sorted(
+        (p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".staging-")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    stale = [p for p in parent.glob(".staging-*") if now - p.stat().st_mtime > 3600]
+    for old in folders[KEEP_FOLDERS:] + stale:
+        if old != used:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def describe_bytes(size: int) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from genai_course.demo import (
     Choice,
     Control,
+    ControlState,
     Number,
     Slider,
     Text,
@@ -30,20 +31,29 @@ class DemoError(Exception):
     """A demo program is missing, or its default state does not render."""
 
 
-def _control_html(demo: str, control: Control) -> str:
+def _control_html(demo: str, control: Control, state: ControlState) -> str:
     cid = f"gc-{demo}-{control.name}"
     message = f'<p class="gc-message" id="{cid}-msg" data-message-for="{control.name}"></p>'
     help_text = (
         f'<p class="gc-help" id="{cid}-help">{escape(control.help)}</p>' if control.help else ""
     )
-    described = f"{cid}-msg" + (f" {cid}-help" if control.help else "")
+    # why a control does nothing, or offers less, for the other controls' values (runtime.js
+    # rewrites it when they change)
+    message += (
+        f'<p class="gc-note" id="{cid}-note" data-note-for="{control.name}"'
+        f"{'' if state.note else ' hidden'}>{escape(state.note)}</p>"
+    )
+    described = f"{cid}-msg {cid}-note" + (f" {cid}-help" if control.help else "")
     label = f'<label for="{cid}">{escape(control.label)}</label>'
-    common = f'id="{cid}" name="{control.name}" aria-describedby="{described}"'
+    disabled = " disabled" if state.disabled else ""
+    common = f'id="{cid}" name="{control.name}" aria-describedby="{described}"{disabled}'
     if isinstance(control, Slider):
-        value = _num(control.default)
+        top = control.max if state.max is None else state.max
+        value = _num(min(control.default, top))
+        # data-max: the slider's own upper end, restored when a state no longer lowers it
         field = (
-            f'<input type="range" {common} min="{_num(control.min)}" max="{_num(control.max)}" '
-            f'step="{_num(control.step)}" value="{value}">'
+            f'<input type="range" {common} min="{_num(control.min)}" max="{_num(top)}" '
+            f'data-max="{_num(control.max)}" step="{_num(control.step)}" value="{value}">'
             f'<output for="{cid}" class="gc-value">{value}</output>'
         )
     elif isinstance(control, Number):
@@ -106,7 +116,10 @@ def render_demo_html(name: str, demos_dir: Path) -> str:
         detail = result.get("traceback") or json.dumps(result.get("errors"))
         raise DemoError(f"demo {name!r} fails with its default values:\n{detail}")
     controls = getattr(load_program(source, name), "CONTROLS", [])
-    controls_html = "".join(_control_html(name, c) for c in controls)
+    states = {n: ControlState(**state) for n, state in result.get("controls", {}).items()}
+    controls_html = "".join(
+        _control_html(name, c, states.get(c.name, ControlState())) for c in controls
+    )
     output = escape(result["output"])
     return (
         f'<div class="gc-demo" id="gc-demo-{name}" data-demo="{name}">'

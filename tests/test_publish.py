@@ -63,12 +63,16 @@ def run_step(name: str) -> str:
 def test_what_counts_as_a_published_address(
     site_url: str | None, allowed: bool, problem: str | None
 ) -> None:
-    found = address_problem(site_url, {ALLOW_LOCAL: "1"} if allowed else {})
+    found = address_problem(site_url, allow_local=allowed)
     if problem is None:
         assert found is None
     else:
         assert found is not None and problem in found
         assert "Set it once in mkdocs.yml" in found
+    # publishing takes no local address, and its message offers none
+    if site_url is None or site_url == "" or is_local_address(site_url):
+        deploying = address_problem(site_url, allow_local=allowed, deploying=True)
+        assert deploying is not None and ALLOW_LOCAL not in deploying
 
 
 def test_the_address_is_a_setting_of_mkdocs_yml() -> None:

@@ -200,8 +200,8 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         if self.serving or "mkdocs.commands.serve" in sys.modules:
             return
         deploying = self.command == "gh-deploy"
-        env = {k: v for k, v in os.environ.items() if not (deploying and k == ALLOW_LOCAL)}
-        problem = address_problem(config.site_url, env)
+        allow_local = _flag(ALLOW_LOCAL, False)
+        problem = address_problem(config.site_url, allow_local=allow_local, deploying=deploying)
         if problem is None:
             return
         if deploying:

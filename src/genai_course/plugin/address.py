@@ -12,8 +12,6 @@ a server on this computer (as the tests' builds are).
 from __future__ import annotations
 
 import ipaddress
-import os
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 __all__ = ["ALLOW_LOCAL", "address_problem", "is_local_address"]
@@ -40,16 +38,22 @@ def is_local_address(site_url: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def address_problem(site_url: str | None, env: Mapping[str, str] = os.environ) -> str | None:
-    """What is wrong with ``site_url`` as the published address, or None if nothing is."""
-    allow_local = env.get(ALLOW_LOCAL, "").lower() in {"1", "true", "yes"}
+def address_problem(
+    site_url: str | None, *, allow_local: bool = False, deploying: bool = False
+) -> str | None:
+    """What is wrong with ``site_url`` as the published address, or None if nothing is.
+
+    ``allow_local``: the build is for a server on this computer; never so when ``deploying``.
+    """
+    allow_local = allow_local and not deploying
+    local_only = "" if deploying else " " + LOCAL_ONLY
     if not site_url:
         if allow_local:
             return None
         return (
             "site_url is not set. It is the address the site is published at, written into the "
-            f"calendar and RSS feeds, the sitemap and each page's canonical link. {HOW_TO_SET} "
-            + LOCAL_ONLY
+            f"calendar and RSS feeds, the sitemap and each page's canonical link. {HOW_TO_SET}"
+            + local_only
         )
     parts = urlsplit(site_url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -57,6 +61,6 @@ def address_problem(site_url: str | None, env: Mapping[str, str] = os.environ) -
     if is_local_address(site_url) and not allow_local:
         return (
             f"site_url is {site_url}, an address on this computer: a site published with it "
-            f"sends its readers, calendars and feed readers nowhere. {HOW_TO_SET} " + LOCAL_ONLY
+            f"sends its readers, calendars and feed readers nowhere. {HOW_TO_SET}" + local_only
         )
     return None

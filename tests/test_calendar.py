@@ -12,6 +12,7 @@ from icalendar import Calendar
 
 from genai_course.plugin.calendar import schedule_ics
 from genai_course.plugin.data import Course, load_course
+from genai_course.plugin.pages import session_header_markdown
 from genai_course.plugin.subscribe import feed_urls, subscribe_markdown
 from tests.test_data import SCHEDULE, write_course
 
@@ -132,3 +133,11 @@ def test_subscribe_offers_webcal_and_the_address_to_paste(tmp_path: Path) -> Non
     assert "Each session is an all-day entry" in text
     timed = subscribe_markdown(course(tmp_path / "t", TIMED), SITE, "schedule.md")
     assert "Class times are in the course's time zone (Europe/Berlin)" in timed
+
+
+def test_the_session_page_gives_the_class_time_and_room(tmp_path: Path) -> None:
+    timed = course(tmp_path, TIMED)
+    header = session_header_markdown(timed, timed.sessions[1], "sessions/session-04.md")
+    assert "**Time:** 14:00–15:30 (Europe/Berlin)  \n**Room:** H 0104" in header
+    plain = course(tmp_path / "plain")
+    assert "**Time:**" not in session_header_markdown(plain, plain.sessions[1], "x.md")

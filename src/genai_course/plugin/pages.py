@@ -110,6 +110,11 @@ def sessions_markdown(course: Course, page_uri: str) -> str:
 
 def session_header_markdown(course: Course, session: Session, page_uri: str) -> str:
     facts = [f"**Date:** {long_date(session.date)}", f"**Kind:** {KIND_LABELS[session.kind]}"]
+    # the class time and room, when the schedule gives them
+    if session.time is not None and session.end is not None:
+        facts.append(f"**Time:** {session.time:%H:%M}–{session.end:%H:%M} ({course.timezone})")
+    if session.room:
+        facts.append(f"**Room:** {session.room}")
     if session.topics:
         facts.append(f"**Topics:** {_topic_links(course, session.topics, page_uri)}")
     materials = [course.resources[m] for m in session.materials]

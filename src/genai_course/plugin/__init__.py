@@ -43,7 +43,12 @@ from genai_course.plugin.exercises import (
     verify_exercise,
 )
 from genai_course.plugin.glossary import link_terms
-from genai_course.plugin.livereload import allow_live_reload, live_reload_nonce
+from genai_course.plugin.livereload import (
+    BuildErrorPage,
+    allow_live_reload,
+    live_reload_nonce,
+    port_problem,
+)
 from genai_course.plugin.maths import BROWSER_SCRIPTS, MathsError, can_typeset, typeset_site
 from genai_course.plugin.nav import place_in_nav
 from genai_course.plugin.offline import (
@@ -116,6 +121,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         # under `mkdocs serve` the dev server's live-reload script runs with this nonce
         self.live_reload_nonce: str | None = None
         self.serving = False  # under `mkdocs serve`: no service worker, live reload as usual
+        self.error_page = BuildErrorPage()  # under `mkdocs serve`: a broken build, in the browser
         self.command = "build"
         self.site_url = ""  # the published address, or the dev server's under `mkdocs serve`
 
@@ -129,6 +135,12 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             self.live_reload_nonce = live_reload_nonce()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if self.serving and self.error_page.server is None:
+            # said now, not after the first build as MkDocs would (with a traceback)
+            busy = port_problem(*config.dev_addr)
+            if busy:
+                raise PluginError(busy)
+        self.error_page.building()
         self._check_address(config)
         self.site_url = config.site_url or ""
         self.blocks = {}  # the instance lives on across the rebuilds of `mkdocs serve`
@@ -415,11 +427,16 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             self.live_reload_nonce = live_reload_nonce()
             self.on_post_build(config=config)
         allow_live_reload(server, self.live_reload_nonce)
+        self.error_page.attach(server)
         watched = (self.config.demos_dir, self.config.data_dir, self.config.exercises_dir)
         for folder in (*watched, "src/genai_course"):
             if (self.project / folder).is_dir():
                 server.watch(str(self.project / folder))
         return server
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.serving:
+            self.error_page.failed(error, self.project)
 
     # -- pages ---------------------------------------------------------------------------------
 

@@ -315,6 +315,19 @@ def test_new_term_dates_the_plan_anew_and_archives_the_old_term(
     assert listed == ["2027", "2026"]
 
 
+def test_new_term_warns_when_the_calendar_would_reuse_last_terms_events(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schedule = project / "data" / "schedule.yml"
+    schedule.write_text(schedule.read_text().replace("course:\n", "course:\n  id: genai\n", 1))
+    args = ["--root", str(project), "new-term", "--first-session", "2027-04-12"]
+    assert main(args) == 0
+    assert (
+        "data/schedule.yml names the course `id: genai`, and the calendar names its events by it"
+        in capsys.readouterr().err
+    )
+
+
 def test_new_term_cannot_start_before_this_one_ends(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -294,7 +294,20 @@ def new_term(
     for unused in term.unused_skips:
         _warn(f"--skip {unused} is not a session day of the new term; nothing was skipped for it")
     _say("the session pages in docs/sessions/ keep their plans: edit them for the new term")
+    given_id = _course_field(root / "data" / "schedule.yml", "id")
+    if given_id:
+        _warn(
+            f"data/schedule.yml names the course `id: {given_id}`, and the calendar names its "
+            "events by it: subscribed calendars would move last term's events to the new dates. "
+            f"Give the new term an id of its own (e.g. id: {given_id}-{first.year})."
+        )
     return root / "docs" / "archive" / term.name / "index.md"
+
+
+def _course_field(schedule: Path, name: str) -> object:
+    data = yaml.safe_load(schedule.read_text(encoding="utf-8"))
+    course = data.get("course") if isinstance(data, dict) else None
+    return course.get(name) if isinstance(course, dict) else None
 
 
 def course_text(docs: Path) -> str:

@@ -177,7 +177,11 @@ def _schedule_table(course: Course, page_uri: str) -> str:
 
 
 def _posts(docs: Path) -> list[Path]:
-    return sorted((docs / "updates" / "posts").glob("*.md"))
+    """The term's published update posts (a draft stays, for the new term to finish)."""
+    posts = sorted((docs / "updates" / "posts").rglob("*.md"))
+    return [
+        p for p in posts if not _strip_front_matter(p.read_text(encoding="utf-8"))[0].get("draft")
+    ]
 
 
 def plan_new_term(
@@ -224,7 +228,9 @@ def plan_new_term(
         moved[s.page] = f"{home}/sessions/{posixpath.basename(s.page)}"
     posts = _posts(docs)
     for post in posts:
-        moved[post.relative_to(docs).as_posix()] = f"{home}/updates/{post.name}"
+        moved[post.relative_to(docs).as_posix()] = (
+            f"{home}/updates/{post.relative_to(docs / 'updates' / 'posts').as_posix()}"
+        )
 
     def exists(uri: str) -> bool:
         return (docs / uri).is_file()

@@ -84,9 +84,20 @@ def test_the_offline_page_is_listed_with_the_files_it_loads_from_the_site_root(
         '<script src="/course/assets/app.js?v=1"></script>'
         '<a href="/course/topics/attention/">a page</a><a href="/course/.">home</a>'
         '<a href="https://example.org/x.js">outside</a><a href="/course/missing.css">gone</a>'
+        '<script id="__config" type="application/json">{"search": "/course/assets/search.js"}'
+        "</script>"
     )
+    (tmp_path / "assets/search.js").write_text("//")
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search/search_index.json").write_text("{}")
     manifest = site_manifest(tmp_path)
-    assert manifest.offline == (OFFLINE_PAGE, "assets/app.js", "assets/main.css")
+    assert manifest.offline == (
+        OFFLINE_PAGE,
+        "assets/app.js",
+        "assets/main.css",
+        "assets/search.js",
+        "search/search_index.json",
+    )
     assert json.loads(manifest.as_json())["offline"] == list(manifest.offline)
 
 

@@ -55,6 +55,8 @@ ICONS = {"icon.svg": "any", "icon-192.png": "192x192", "icon-512.png": "512x512"
 NOT_LISTED = {SERVICE_WORKER, "sitemap.xml.gz"}
 NOT_LISTED_FOLDERS = ("assets/javascripts/lunr/",)
 NOT_LISTED_ENDINGS = (".map",)
+# what the theme's script fetches on every page, the offline page too (else its requests fail)
+THEME_FETCHES = ("sitemap.xml", "search/search_index.json")
 
 
 @dataclass(frozen=True)
@@ -98,13 +100,16 @@ def site_manifest(site_dir: Path) -> OfflineManifest:
 
 
 def _offline_page_files(site_dir: Path, files: list[tuple[str, int, str]]) -> tuple[str, ...]:
-    """The offline page and the listed files it loads (styles, scripts, icons; not pages)."""
+    """The offline page and the listed files it loads (styles, scripts, icons, the theme's search
+    worker and what the theme fetches; not pages)."""
     page = site_dir / OFFLINE_PAGE
     if not page.is_file():
         return ()
     listed = {path for path, _, _ in files if not path.endswith(".html")}
-    loaded: set[str] = set()
-    for url in re.findall(r'(?:href|src)="/([^"#?]+)', page.read_text(encoding="utf-8")):
+    loaded = {path for path in THEME_FETCHES if path in listed}
+    html = page.read_text(encoding="utf-8")
+    # links and scripts, and the search worker named in the theme's configuration
+    for url in re.findall(r'(?:(?:href|src)=|"search":\s*)"/([^"#?]+)', html):
         # from the root of the host: the site may live under a path (that of site_url)
         parts = url.split("/")
         tails = ("/".join(parts[i:]) for i in range(len(parts)))

@@ -173,7 +173,12 @@ def test_feed_keeps_one_item_per_post_over_many_rebuilds_in_one_process(tmp_path
     extra.write_text("---\ndate: 2026-04-27\n---\n\n# Session 6: diffusion\n\nImages.\n")
     for _ in range(3):
         assert sorted(rebuild()) == sorted([*expected, "Session 6: diffusion"])
+    # a draft stays out (Material renders drafts under serve)
+    draft = docs / "2026-05-04-session-7.md"
+    draft.write_text("---\ndate: 2026-05-04\ndraft: true\n---\n\n# Session 7\n\nSoon.\n")
+    assert sorted(rebuild()) == sorted([*expected, "Session 6: diffusion"])
     extra.unlink()
+    draft.unlink()
     assert sorted(rebuild()) == expected
     # with --dirty only changed pages are rendered again: the others stay in the feed
     assert sorted(rebuild(dirty=True)) == expected
@@ -214,3 +219,29 @@ def test_summary_is_the_text_before_more_without_title_with_absolute_links() -> 
         '<img alt="a figure" src="https://example.edu/genai/assets/fig.svg"><br>'
         f'<a href="{page}#later">later</a>.</p>\n<h2 id="more">More</h2>'
     )
+
+
+def test_a_corrected_post_is_dated_by_its_update_in_the_updated_feed(tmp_path: Path) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config_file = small_site(tmp_path)
+    post = tmp_path / "docs" / "updates" / "posts" / "2026-04-27-session-6.md"
+    post.write_text(
+        "---\ndate:\n  created: 2026-04-27\n  updated: 2026-05-02\n---\n\n"
+        "# Session 6: diffusion\n\nImages, now with the [notes](../index.md).\n"
+    )
+    build(load_config(str(config_file), site_dir=str(tmp_path / "site")))
+    published = {}
+    for name in FEEDS:
+        feed = feedparser.parse((tmp_path / "site" / name).read_bytes())
+        assert not feed.bozo
+        entry = next(e for e in feed.entries if e.title == "Session 6: diffusion")
+        published[name] = dt.date(*entry.published_parsed[:3])
+        assert entry.summary == (
+            '<p>Images, now with the <a href="http://127.0.0.1:8000/updates/">notes</a>.</p>'
+        )
+    assert published == {
+        "feed_rss_created.xml": dt.date(2026, 4, 27),
+        "feed_rss_updated.xml": dt.date(2026, 5, 2),
+    }

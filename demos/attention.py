@@ -12,7 +12,7 @@ that reads characters; its heads are causal.
 import numpy as np
 
 from genai_course import attention, coreference, gpt, svg, toy
-from genai_course.demo import Choice, ControlState, Panel, Slider, Text, Toggle, View
+from genai_course.demo import Choice, ControlError, ControlState, Panel, Slider, Text, Toggle, View
 
 D_MODEL = 64
 NUM_HEADS = 4
@@ -159,7 +159,15 @@ def resolved(sentence: str, layer: int, head: int, silence: bool, index: int) ->
 
 
 def resolver_view(sentences: list[str], layer: int, head: int, silence: bool) -> View:
-    panels = [resolved(s, layer, head, silence, i) for i, s in enumerate(sentences)]
+    panels = []
+    for index, (sentence, control) in enumerate(
+        zip(sentences, ("sentence", "sentence_2"), strict=True)
+    ):
+        try:
+            panels.append(resolved(sentence, layer, head, silence, index))
+        except ValueError as error:
+            # said beside the sentence it is about
+            raise ControlError(control, str(error)) from None
     note = (
         f"Layer {R_LAYER}, head {R_HEAD} resolves “it” (training told it where to look); "
         "switched off, the model can no longer tell the two sentences apart. A toy encoder "
@@ -189,9 +197,12 @@ def render(
 ) -> View:
     if model == "it":
         return resolver_view([sentence, sentence_2], layer, head, silence)
-    if model == "gpt":
-        return trained_heads(sentence, layer, head)
-    tokens = toy.split_words(sentence)
+    try:
+        if model == "gpt":
+            return trained_heads(sentence, layer, head)
+        tokens = toy.split_words(sentence)
+    except ValueError as error:
+        raise ControlError("sentence", str(error)) from None
     x = toy.embed(tokens, D_MODEL)
     q, k, v = toy.head_projections(x, toy.toy_weights(D_MODEL), NUM_HEADS, head - 1)
     steps = attention.attention_steps(q, k, v, causal=causal)

@@ -52,7 +52,9 @@ SET_AND_RUN = """async ({demo, values}) => {
   }
   const done = new Promise((resolve) =>
     root.addEventListener("genai-course:result", (event) => resolve(event.detail), { once: true }));
+  // as a control moved and let go (typed text runs on "change" at once, not after a pause)
   form.elements[0].dispatchEvent(new Event("input", { bubbles: true }));
+  form.elements[0].dispatchEvent(new Event("change", { bubbles: true }));
   const detail = await done;
   return {
     ok: detail.ok,

@@ -189,10 +189,60 @@ def test_the_it_demo_shows_both_sentences_and_its_answer_follows_the_head(
     assert all(c.startswith("Answer with layer") and "switched off" in c for c in after)
     answers = [c.split("“it” is the ")[1].split(" ")[0] for c in after]
     assert answers != ["cat", "milk"]
-    # a word the model does not know: a message listing its words, the figure kept
+    # a word the model does not know: said once, beside the sentence, with words to try; the
+    # figure kept
     field = demo.locator("[name=sentence]")
     field.fill("The dog drank the wine because it was hungry")
-    message = demo.locator('.gc-demo-message[data-message-for=""]')
+    message = demo.locator('[data-message-for="sentence"]')
     message.get_by_text("does not know 'wine'", exact=False).wait_for(timeout=60_000)
-    assert "nouns: " in message.inner_text() and "hungry" in message.inner_text()
+    assert "Try 'pie' or 'lion' for 'wine'" in message.inner_text()
+    assert "nouns: " not in message.inner_text()  # the words it knows are listed on the page
+    # nowhere else on the screen: not in the status line (a screen reader hears it there), not
+    # in the program's output
+    shown = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('#gc-demo-attention *')]
+             .filter((e) => [...e.childNodes].some((n) => n.nodeType === 3
+                               && n.textContent.includes('does not know')))
+             .filter((e) => !e.closest('.visually-hidden') && e.checkVisibility())
+             .map((e) => e.className)"""
+    )
+    assert shown == ["gc-message"]
+    assert demo.locator(".gc-status").evaluate("(e) => e.firstChild.textContent") == (
+        "Not updated: see the message above."
+    )
+    assert "does not know 'wine'" in demo.locator(".gc-status .visually-hidden").inner_text()
     assert captions() == after
+
+
+def test_a_sentence_runs_when_the_learner_pauses_not_at_every_key(
+    page: object, server: Server
+) -> None:
+    """Half-typed words are not refused as unknown: the run waits for a pause in typing, and the
+    figure stays where it is until a sentence is read. The page's clock is held while the keys
+    are typed, so a slow machine cannot put a pause between two keys."""
+    page.goto(server.url + "topics/attention/")  # type: ignore[attr-defined]
+    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)  # type: ignore[attr-defined]
+    page.clock.install()  # type: ignore[attr-defined]
+    demo = page.locator("#gc-demo-attention")  # type: ignore[attr-defined]
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => { window.results = [];
+             document.querySelector('#gc-demo-attention').addEventListener('genai-course:result',
+               (e) => window.results.push(e.detail.ok)); }"""
+    )
+    top = "(e) => e.getBoundingClientRect().top + window.scrollY"  # where it is on the page
+    figure_top = demo.locator(".gc-panels").evaluate(top)
+    field = demo.locator("[name=sentence]")
+    field.select_text()
+    page.clock.pause_at(page.evaluate("() => Date.now()") + 1_000)  # type: ignore[attr-defined]
+    field.press_sequentially("The puppy chased the ball because it was bored")
+    page.clock.run_for(500)  # type: ignore[attr-defined]  # still typing: nothing runs
+    assert page.evaluate("() => window.results") == []  # type: ignore[attr-defined]
+    assert demo.get_attribute("data-state") != "loading"
+    page.clock.run_for(200)  # type: ignore[attr-defined]  # a pause: the sentence runs
+    page.clock.resume()  # type: ignore[attr-defined]
+    page.wait_for_function("() => window.results.length > 0", timeout=60_000)  # type: ignore[attr-defined]
+    # one run, for the whole sentence: no refusal of "pu", "pupp", "chas"… on the way
+    assert page.evaluate("() => window.results") == [True]  # type: ignore[attr-defined]
+    assert "“it” is the puppy" in demo.locator(".gc-caption").first.inner_text()
+    assert demo.locator('[data-message-for="sentence"]').inner_text() == ""
+    assert demo.locator(".gc-panels").evaluate(top) == figure_top

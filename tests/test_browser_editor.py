@@ -185,7 +185,10 @@ def test_typed_text_is_never_run_as_html(page: object, server: Server, built_sit
             continue
         page.goto(server.url + path)  # type: ignore[attr-defined]
         page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
-        fields = page.locator(".gc-demo input[type=text], .gc-demo .gc-controls textarea")  # type: ignore[attr-defined]
+        # every box a learner can type in (a seed waits, disabled, until words are drawn)
+        fields = page.locator(  # type: ignore[attr-defined]
+            ".gc-demo input[type=text]:enabled, .gc-demo .gc-controls textarea:enabled"
+        )
         for index in range(fields.count()):
             fields.nth(index).fill(PAYLOAD)
             tried += 1

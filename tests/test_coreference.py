@@ -1,5 +1,5 @@
 """The "it" resolver: the committed weights reproduce their training report, resolve the notes'
-two sentences, and decide through one head — switch it off and the answer falls to a guess."""
+two sentences, and decide through one head — switch it off and it can no longer tell them apart."""
 
 from __future__ import annotations
 
@@ -155,10 +155,40 @@ def test_sentences_it_cannot_read_get_a_clear_message(sentence: str, message: st
     with pytest.raises(ValueError, match=message) as error:
         coreference.resolve(model(), sentence)
     if "does not know" in message:
-        # the message lists the whole vocabulary, by kind
+        # short enough to read beside the sentence: not the whole vocabulary, which the page lists
         text = str(error.value)
-        assert "nouns: " in text and "adjectives: " in text and "lion" in text
-        assert all(w in text for w in model().vocab if w not in ("<pad>", "<mask>"))
+        assert len(text) < 300 and "listed under the demo" in text
+        assert "It knows 134 words (41 nouns, 29 adjectives and 64 others)" in text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "offered"),
+    [
+        # a misspelling: the word meant
+        ("The cat drank the milkk because it was hungry", "Try 'milk' for 'milkk'"),
+        # a noun after "the", an adjective after "was": known words of that kind
+        ("The dog chewed the bone because it was hungry", "'bottle', 'boy' or 'box' for 'bone'"),
+        ("The dog drank the wine because it was cheap", "'heavy' or 'happy' for 'cheap'"),
+        # after a noun, most often a verb
+        ("The dog chewed the cake because it was hungry", "'chased'"),
+        # the model reads "it" only
+        ("The cat drank the milk because she was hungry", "Try 'it' for 'she'"),
+    ],
+)
+def test_an_unknown_word_is_offered_known_words_to_try(sentence: str, offered: str) -> None:
+    with pytest.raises(ValueError, match="does not know") as error:
+        coreference.resolve(model(), sentence)
+    assert offered in str(error.value)
+
+
+def test_the_attention_page_lists_every_word_the_model_knows() -> None:
+    page = (ROOT / "docs" / "topics" / "attention.md").read_text(encoding="utf-8")
+    listed = page.split('Words the trained “it” model knows"')[1].split("\n\n##")[0]
+    for kind, heading in (("noun", "Nouns"), ("adjective", "Adjectives"), ("other", "Other words")):
+        line = next(x for x in listed.splitlines() if f"**{heading}**" in x)
+        words = [w for w in model().words(kind) if w.isalpha()]
+        assert line.count("*") - 4 == 2 * len(words) and f"({len(words)})" in line
+        assert all(f"*{w}*" in line for w in words), heading
 
 
 def test_the_demo_opens_on_the_notes_sentences_and_the_head_can_be_switched_off() -> None:
@@ -173,4 +203,5 @@ def test_the_demo_opens_on_the_notes_sentences_and_the_head_can_be_switched_off(
     answers = [s.split(" ")[0] for s in off["summary"].split("“it” is the ")[1:]]
     assert answers != ["cat", "milk"]
     unknown = json.loads(run_demo(source, "attention", {"sentence": "The dog ate the wine"}))
-    assert not unknown["ok"] and "does not know 'wine'" in unknown["errors"][""]
+    # said beside the sentence it is about
+    assert not unknown["ok"] and "does not know 'wine'" in unknown["errors"]["sentence"]

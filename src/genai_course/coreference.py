@@ -27,6 +27,7 @@ A toy: it knows about 130 words and only sentences with two or three nouns of di
 animal or person, a food or drink, an object), "it", and an adjective that fits one of them.
 """
 
+import difflib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -220,28 +221,79 @@ def tokenize(text: str) -> list[str]:
     return re.findall(r"\w+|[^\w\s]", text.lower())
 
 
-def _vocabulary_listing(model: Resolver) -> str:
+# Words after which the next word is most likely a noun, or an adjective: an unknown word there is
+# offered known words of that kind.
+_BEFORE_NOUN = {"the", "a", "an", "his", "her", "my", "our", "their", "your", "this", "that"}
+_PRONOUNS = {"he", "she", "they", "him", "them", "its"}  # the model reads "it" only
+_BEFORE_ADJECTIVE = {
+    "was",
+    "is",
+    "seemed",
+    "looked",
+    "felt",
+    "very",
+    "really",
+    "quite",
+    "so",
+    "too",
+}
+
+
+def _instead_of(model: Resolver, tokens: list[str], word: str) -> list[str]:
+    """Up to three known words to try in place of ``word``: close spellings first, of the kind
+    its place suggests (a noun after "the", an adjective after "was")."""
+    if word in _PRONOUNS:
+        return ["it"]
+    before = tokens[tokens.index(word) - 1] if tokens.index(word) > 0 else ""
+    kind = (
+        "noun"
+        if before in _BEFORE_NOUN
+        else "adjective"
+        if before in _BEFORE_ADJECTIVE
+        else "other"  # after a noun: most often a verb
+        if before in model.words("noun")
+        else ""
+    )
+    known = [w for w, k in zip(model.vocab, model.kinds, strict=True) if k != "special"]
+    pool = model.words(kind) if kind else known
+    close = difflib.get_close_matches(word, pool, n=3, cutoff=0.5)
+    return close or (pool[:3] if kind else difflib.get_close_matches(word, known, n=3, cutoff=0.6))
+
+
+def _unknown_words_message(model: Resolver, tokens: list[str], unknown: list[str]) -> str:
+    """Which words the model does not know, and known words to try instead (not the whole
+    vocabulary: that is listed on the page, under the demo)."""
+
+    def quoted(words: list[str]) -> str:
+        return ", ".join(repr(w if len(w) <= 20 else w[:17] + "…") for w in words)
+
+    more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+    tries = []
+    for word in unknown[:3]:
+        instead = _instead_of(model, tokens, word)
+        if instead:
+            options = ", ".join(map(repr, instead[:-1])) + " or " if len(instead) > 1 else ""
+            tries.append(f"{options}{instead[-1]!r} for {quoted([word])}")
+    # words, not the full stop
+    counts = {k: sum(w.isalpha() for w in model.words(k)) for k in ("noun", "adjective", "other")}
     return (
-        f"nouns: {', '.join(model.words('noun'))}; "
-        f"adjectives: {', '.join(model.words('adjective'))}; "
-        f"other words: {', '.join(model.words('other'))}"
+        f"This toy model does not know {quoted(unknown[:3])}{more}."
+        + (f" Try {'; '.join(tries)}." if tries else "")
+        + f" It knows {sum(counts.values())} words ({counts['noun']} nouns, "
+        f"{counts['adjective']} adjectives and {counts['other']} others), listed under the demo."
     )
 
 
 def encode(model: Resolver, text: str) -> tuple[list[str], IntArray]:
-    """Words -> ids. A word outside the vocabulary raises ValueError listing the vocabulary."""
+    """Words -> ids. A word outside the vocabulary raises ValueError naming it, with known words
+    to try instead."""
     tokens = tokenize(text)
     if not tokens:
         raise ValueError("The sentence has no words: type a few words.")
     index = {w: i for i, w in enumerate(model.vocab) if model.kinds[i] != "special"}
     unknown = list(dict.fromkeys(t for t in tokens if t not in index))
     if unknown:
-        shown = ", ".join(repr(t if len(t) <= 20 else t[:17] + "…") for t in unknown[:3])
-        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
-        raise ValueError(
-            f"This toy model does not know {shown}{more}. It was trained on made-up sentences "
-            f"with only these words — {_vocabulary_listing(model)}."
-        )
+        raise ValueError(_unknown_words_message(model, tokens, unknown))
     if len(tokens) > model.max_len:
         raise ValueError(
             f"At most {model.max_len} words and punctuation marks, got {len(tokens)}: the model "

@@ -46,6 +46,7 @@ from typing import Any
 __all__ = [
     "Choice",
     "Control",
+    "ControlError",
     "ControlState",
     "DemoRun",
     "Number",
@@ -170,6 +171,15 @@ class Choice:
 
 
 Control = Slider | Number | Text | Toggle | Choice
+
+
+class ControlError(ValueError):
+    """A value of one control that the program cannot draw (a word a model does not know): the
+    page shows the message beside that control, and keeps the last figure."""
+
+    def __init__(self, control: str, message: str) -> None:
+        super().__init__(message)
+        self.control = control
 
 
 @dataclass(frozen=True)
@@ -418,7 +428,7 @@ class DemoRun:
             # the library's checks raise ValueError with a message written for learners
             self.result = {
                 "ok": False,
-                "errors": {"": str(error)},
+                "errors": {getattr(error, "control", ""): str(error)},
                 "traceback": _readable_traceback(error),
             }
 

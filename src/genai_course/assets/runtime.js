@@ -139,9 +139,20 @@
           const input = control && form.elements.namedItem(control);
           if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
         }
-        if (result.traceback) text += (text ? "\n" : "") + result.traceback;
         const first = Object.values(errors)[0];
-        setStatus(first ? `Not updated: ${first}` : "Not updated: the program raised an error (see its output).", "error");
+        // a message written for learners is shown once, where it belongs; the traceback behind
+        // it goes to the output only for a program the learner edited (it is theirs to debug)
+        if (result.traceback && (!first || root.dataset.edited === "true")) {
+          text += (text ? "\n" : "") + result.traceback;
+        }
+        if (first) {
+          // on the screen, a pointer to the message; to a screen reader, the message itself
+          setStatus("Not updated: see the message above.", "error");
+          const heard = document.createElement("span");
+          heard.className = "visually-hidden";
+          heard.textContent = ` ${first}`;
+          status.append(heard);
+        } else setStatus("Not updated: the program raised an error (see its output).", "error");
         if (!first && code) root.querySelector(".gc-editor").open = true;
       }
       if (output) output.textContent = text;
@@ -210,15 +221,37 @@
       }
     }
 
+    // Typed text runs once the learner pauses (or leaves the box, or presses Enter): a word half
+    // typed is not a sentence to refuse. Sliders, lists and switches run at once.
+    const TYPING_PAUSE = 600;
+    let typing = null;
+    const typed = (target) => target.tagName === "TEXTAREA" || target.type === "text";
+    const runTyped = () => {
+      if (typing === null) return;
+      clearTimeout(typing);
+      typing = null;
+      update();
+    };
     const onInput = (event) => {
       const target = event.target;
       if (target.type === "range") {
         const shown = form.querySelector(`output[for="${CSS.escape(target.id)}"]`);
         if (shown) shown.textContent = target.value;
       }
+      if (typed(target)) {
+        clearTimeout(typing);
+        typing = setTimeout(runTyped, TYPING_PAUSE);
+        return;
+      }
+      clearTimeout(typing);
+      typing = null;
       update();
     };
     form.addEventListener("input", onInput);
+    form.addEventListener("change", (event) => typed(event.target) && runTyped());
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && event.target.type === "text") runTyped();
+    });
     form.addEventListener("submit", (event) => event.preventDefault());
 
     if (runButton) runButton.addEventListener("click", () => update());

@@ -131,6 +131,8 @@ def test_subscribe_offers_webcal_and_the_address_to_paste(tmp_path: Path) -> Non
     for app in ("Google Calendar", "Apple Calendar", "Outlook"):
         assert f"\n{app}" in text
     assert "Each session is an all-day entry" in text
+    # without a published address, no webcal: link to nowhere
+    assert "webcal" not in subscribe_markdown(course(tmp_path), "", "schedule.md")
     timed = subscribe_markdown(course(tmp_path / "t", TIMED), SITE, "schedule.md")
     assert "Class times are in the course's time zone (Europe/Berlin)" in timed
 

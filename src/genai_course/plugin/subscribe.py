@@ -25,7 +25,8 @@ def feed_urls(site_url: str) -> tuple[str, str]:
 
 
 def subscribe_markdown(course: Course, site_url: str, page_uri: str) -> str:
-    web, webcal = feed_urls(site_url)
+    # a build without a published address (for this computer only) links the file itself
+    web, webcal = feed_urls(site_url) if site_url else (FEED, rel(page_uri, FEED))
     timed = any(s.time is not None for s in course.sessions)
     times = (
         f"Class times are in the course's time zone ({course.timezone}); your calendar shows "

@@ -124,7 +124,8 @@ def test_subscribe_offers_webcal_and_the_address_to_paste(tmp_path: Path) -> Non
         "https://example.edu/genai/schedule.ics",
         "webcal://example.edu/genai/schedule.ics",
     )
-    text = subscribe_markdown(course(tmp_path), SITE, "schedule.md")
+    all_day = course(tmp_path)
+    text = subscribe_markdown(all_day, SITE, "schedule.md")
     assert "[Subscribe](webcal://example.edu/genai/schedule.ics)" in text
     assert "[Download once](schedule.ics)" in text
     assert "`https://example.edu/genai/schedule.ics`" in text
@@ -132,7 +133,7 @@ def test_subscribe_offers_webcal_and_the_address_to_paste(tmp_path: Path) -> Non
         assert f"\n{app}" in text
     assert "Each session is an all-day entry" in text
     # without a published address, no webcal: link to nowhere
-    assert "webcal" not in subscribe_markdown(course(tmp_path), "", "schedule.md")
+    assert "webcal" not in subscribe_markdown(all_day, "", "schedule.md")
     timed = subscribe_markdown(course(tmp_path / "t", TIMED), SITE, "schedule.md")
     assert "Class times are in the course's time zone (Europe/Berlin)" in timed
 

@@ -57,6 +57,7 @@ from genai_course.plugin.offline import (
     write_offline_page,
     write_service_worker,
 )
+from genai_course.plugin.schedule import next_session_html, schedule_html
 from genai_course.plugin.subscribe import subscribe_markdown
 from genai_course.plugin.vendor import ensure_fflate, ensure_katex, ensure_workbox
 
@@ -76,6 +77,7 @@ ASSETS = (
     "worker.js",
     "math.js",
     "pages.js",
+    "schedule.js",
     "exercises.js",
     "course.css",
     "offline.js",
@@ -190,6 +192,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             [
                 *([] if self.maths_at_build else BROWSER_SCRIPTS),
                 "assets/genai-course/pages.js",
+                "assets/genai-course/schedule.js",
                 "assets/genai-course/runtime.js",
                 "assets/genai-course/exercises.js",
                 "assets/genai-course/offline.js",
@@ -531,17 +534,14 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 subscribe_markdown(course, self.site_url, page.file.src_uri),
                 False,
             ),
-            "schedule": lambda _, page: (
-                render.schedule_markdown(course, page.file.src_uri),
-                False,
-            ),
+            "schedule": lambda _, page: (schedule_html(course, url_for(page)), True),
             "sessions": lambda _, page: (
                 render.sessions_markdown(course, page.file.src_uri),
                 False,
             ),
             "next_session": lambda _, page: (
-                render.next_session_markdown(course, self.today, page.file.src_uri),
-                False,
+                next_session_html(course, self.today, url_for(page)),
+                True,
             ),
             "latest_updates": lambda _, page: (
                 render.latest_updates_markdown(docs, page.file.src_uri),

@@ -1,4 +1,4 @@
-"""The data-driven parts of pages: schedule, session headers, topic notes, home card, resources,
+"""The data-driven parts of pages: session headers, topic notes, resources,
 glossary and quizzes. Links are written as Markdown links to ``.md`` files wherever possible, so
 MkDocs resolves and validates them like any other link."""
 
@@ -18,10 +18,8 @@ from genai_course.plugin.data import Course, QuizQuestion, Session
 __all__ = [
     "glossary_markdown",
     "latest_updates_markdown",
-    "next_session_markdown",
     "quiz_html",
     "resources_html",
-    "schedule_markdown",
     "session_footer_markdown",
     "session_header_markdown",
     "sessions_markdown",
@@ -76,26 +74,6 @@ def _session_link(session: Session, page_uri: str) -> str:
 def _topic_links(course: Course, topics: Sequence[str], page_uri: str) -> str:
     return ", ".join(
         f"[{course.topics[t].title}]({rel(page_uri, f'topics/{t}.md')})" for t in topics
-    )
-
-
-def schedule_markdown(course: Course, page_uri: str) -> str:
-    rows = [
-        "| # | Date | Session | Kind | Topics |",
-        "| ---: | --- | --- | --- | --- |",
-    ]
-    for s in course.sessions:
-        rows.append(
-            f"| {s.number} | {short_date(s.date)} | {_session_link(s, page_uri)} "
-            f"| {KIND_LABELS[s.kind]} | {_topic_links(course, s.topics, page_uri) or '—'} |"
-        )
-    feed = rel(page_uri, "schedule.ics")
-    return (
-        "\n".join(rows)
-        + "\n\n"
-        + f"[Subscribe to the schedule]({feed}){{ .md-button }} — add "
-        + "this link to your calendar app as a subscription, and changes to the schedule reach "
-        + "you on their own. Dates without a time are all-day entries.\n"
     )
 
 
@@ -163,22 +141,6 @@ def topic_note_markdown(
             demos.append(f"[{name.replace('_', ' ')}]({rel(page_uri, where)}#gc-demo-{name})")
     demo_line = f"\n    Demos: {', '.join(demos)}." if demos else ""
     return f'!!! info "In the course"\n    {covered}{demo_line}\n\n'
-
-
-def next_session_markdown(course: Course, today: dt.date, page_uri: str) -> str:
-    session = course.next_session(today)
-    schedule = rel(page_uri, "schedule.md")
-    if session is None:
-        return (
-            f'!!! note "The term is over"\n    See the [schedule]({schedule}) for every session.\n'
-        )
-    when = "Today" if session.date == today else long_date(session.date)
-    return (
-        f'!!! tip "Next session — {when}"\n'
-        f"    **{_session_link(session, page_uri)}** · {KIND_LABELS[session.kind]}\n\n"
-        f"    [Full schedule]({schedule}) · "
-        f"[Add the schedule to your calendar]({rel(page_uri, 'schedule.ics')})\n"
-    )
 
 
 def _front_matter(text: str) -> dict[str, object]:

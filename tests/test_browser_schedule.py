@@ -254,3 +254,25 @@ def test_the_marks_follow_instant_navigation_to_the_schedule(page: object, serve
     page.locator(".gc-next-session a", has_text="Full schedule").locator("visible=true").click()  # type: ignore[attr-defined]
     page.wait_for_url("**/schedule/")  # type: ignore[attr-defined]
     assert marks(page) == {"session-7": "This week", "session-8": "Next"}
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_marked_sessions_keep_their_contrast(
+    browser: object, server: Server, scheme: str, width: int
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    log = RequestLog()
+    viewport = {"width": width, "height": 800}
+    context = open_context(browser, log, viewport=viewport, color_scheme=scheme)
+    page = context.new_page()  # type: ignore[attr-defined]
+    open_on(page, server, "schedule/", "2026-04-22T12:00:00+02:00")
+    assert marks(page) == {"session-5": "This week", "session-6": "Next"}
+    rows = "#session-5, #session-6"
+    result = Axe().run(
+        page, context=rows, options={"runOnly": {"type": "rule", "values": ["color-contrast"]}}
+    )
+    context.close()  # type: ignore[attr-defined]
+    failing = [n["target"] for v in result.response["violations"] for n in v["nodes"]]
+    assert not failing

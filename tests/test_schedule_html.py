@@ -171,7 +171,7 @@ def test_there_is_a_card_for_every_day_the_page_may_open(course: Course) -> None
     assert {a.attrs["href"] for a in cards[0].find_all("a")} == {
         "../sessions/session-04/",
         "../schedule/",
-        "../schedule.ics",
+        "../schedule/#subscribe",
     }
 
 

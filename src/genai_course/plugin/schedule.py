@@ -112,7 +112,9 @@ def next_session_html(course: Course, today: dt.date, url_for: UrlFor) -> str:
     day instead.
     """
     built = course.next_session(today)
-    schedule, feed = url_for("schedule.md"), url_for("schedule.ics")
+    schedule = url_for("schedule.md")
+    # the schedule page's offer to subscribe (subscribe.py), not a copy of the file
+    feed = f"{schedule}#subscribe"
     links = f'<p><a href="{schedule}">Full schedule</a> · <a href="{feed}">Add the schedule to '
     links += "your calendar</a></p>"
     # the cards of other days are hidden, and left out of the search index

@@ -21,23 +21,38 @@
 
   // ---- putting Python's markup into the page safely ------------------------------------------
 
-  const FORBIDDEN = "script, foreignObject, iframe, object, embed, link, meta, style, base, form";
+  // DOMPurify (vendor/dompurify, loaded just before this script) with its HTML and SVG allowlists,
+  // and on top of them no <style> element, no form or form control, and no reference out of the
+  // page: a link or source may only be the heatmap's data: PNG or a #fragment, a url() only a
+  // #fragment (the legend's gradient), a style attribute only plain declarations. Without
+  // DOMPurify no markup goes in at all.
+  const purifier = window.DOMPurify && window.DOMPurify.isSupported ? window.DOMPurify(window) : null;
+  const SANITIZER = {
+    USE_PROFILES: { html: true, svg: true },
+    FORBID_TAGS: ["style", "form", "button", "input", "select", "textarea"],
+    RETURN_DOM_FRAGMENT: true,
+  };
+  const LINKS = ["href", "xlink:href", "src", "srcset", "poster", "background", "action", "formaction", "cite"];
+  const LINK = /^(#[\w-]+|data:image\/png;base64,[A-Za-z0-9+/=]+)$/;
+  const STYLE = /^[\w\s#.,%:;-]*$/;
+  const OUTSIDE = /\\|url\s*\(\s*(?!['"]?#)/i;
+  if (purifier) {
+    purifier.addHook("uponSanitizeAttribute", (node, attribute) => {
+      const { attrName: name, attrValue: value } = attribute;
+      if (name.startsWith("data-") || name.startsWith("aria-")) return;
+      if (LINKS.includes(name)) attribute.keepAttr = LINK.test(value);
+      else if (name === "style") attribute.keepAttr = STYLE.test(value);
+      else if (OUTSIDE.test(value)) attribute.keepAttr = false;
+    });
+  }
 
   function cleaned(html) {
-    const doc = new DOMParser().parseFromString(`<body>${html}</body>`, "text/html");
-    doc.body.querySelectorAll(FORBIDDEN).forEach((node) => node.remove());
-    doc.body.querySelectorAll("*").forEach((node) => {
-      for (const attr of Array.from(node.attributes)) {
-        const value = attr.value.trim().toLowerCase();
-        if (attr.name.startsWith("on") || value.startsWith("javascript:")) {
-          node.removeAttribute(attr.name);
-        }
-      }
-    });
+    if (purifier) return purifier.sanitize(html, SANITIZER);
     const fragment = document.createDocumentFragment();
-    Array.from(doc.body.childNodes).forEach((node) => fragment.appendChild(document.importNode(node, true)));
+    fragment.append("The figure cannot be shown: the page's sanitizer did not load.");
     return fragment;
   }
+  window.genaiCourse.cleaned = cleaned;
 
   // ---- one demo ------------------------------------------------------------------------------
 

@@ -59,7 +59,12 @@ from genai_course.plugin.offline import (
 )
 from genai_course.plugin.schedule import next_session_html, schedule_html
 from genai_course.plugin.subscribe import subscribe_markdown
-from genai_course.plugin.vendor import ensure_fflate, ensure_katex, ensure_workbox
+from genai_course.plugin.vendor import (
+    ensure_dompurify,
+    ensure_fflate,
+    ensure_katex,
+    ensure_workbox,
+)
 
 __all__ = ["CoursePlugin"]
 
@@ -167,6 +172,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             )
             self.vendor = {"katex": ensure_katex(cache), "fflate": ensure_fflate(cache)}
             self.vendor.update(ensure_workbox(cache))
+            self.vendor["dompurify"] = ensure_dompurify(cache)
         except BundleError as error:
             raise PluginError(
                 f"genai-course: the Pyodide bundle cannot be built. {error}"
@@ -193,6 +199,8 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 *([] if self.maths_at_build else BROWSER_SCRIPTS),
                 "assets/genai-course/pages.js",
                 "assets/genai-course/schedule.js",
+                # the runtime cleans Python's figures with it, from the first one on
+                "vendor/dompurify/purify.min.js",
                 "assets/genai-course/runtime.js",
                 "assets/genai-course/exercises.js",
                 "assets/genai-course/offline.js",

@@ -1,5 +1,6 @@
 """Third-party browser assets served from the site itself (no CDN), each from its npm tarball
-pinned by sha256: KaTeX for the maths, fflate to unzip the wheels in the Python worker."""
+pinned by sha256: KaTeX for the maths, fflate to unzip the wheels in the Python worker, Workbox
+for the service worker, DOMPurify to clean the figures' markup that Python returns."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from pathlib import Path
 from genai_course.plugin.bundle import BundleError, _run, sha256_of
 
 __all__ = [
+    "DOMPURIFY_VERSION",
     "FFLATE_VERSION",
     "KATEX_VERSION",
     "WORKBOX_VERSION",
+    "ensure_dompurify",
     "ensure_fflate",
     "ensure_katex",
     "ensure_workbox",
@@ -27,6 +30,9 @@ KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
 
 FFLATE_VERSION = "0.8.3"
 FFLATE_TARBALL_SHA256 = "38c2cd824402407b43153c782274aec2ea83ea688e4aa0b743c5f2c305857d92"
+
+DOMPURIFY_VERSION = "3.4.18"
+DOMPURIFY_TARBALL_SHA256 = "8b86f79c6481fec23dd81d4de32179422668912ed033c0c47e786a6e70cb3379"
 
 # Workbox, for the service worker (offline use): its loader and the three modules the worker uses
 WORKBOX_VERSION = "7.4.1"
@@ -97,6 +103,24 @@ def ensure_fflate(cache: Path) -> Path:
         FFLATE_VERSION,
         FFLATE_TARBALL_SHA256,
         "the Python worker's wheel installer",
+        files.get,
+    )
+
+
+def ensure_dompurify(cache: Path) -> Path:
+    """Return a folder with DOMPurify's browser build (purify.min.js, global `DOMPurify`) and its
+    licences (Apache-2.0 or MPL-2.0)."""
+    files = {
+        "dist/purify.min.js": "purify.min.js",
+        "LICENSE": "LICENSE",
+        "LICENSE-MPL": "LICENSE-MPL",
+    }
+    return _ensure_npm_package(
+        cache,
+        "dompurify",
+        DOMPURIFY_VERSION,
+        DOMPURIFY_TARBALL_SHA256,
+        "cleaning the figures' markup",
         files.get,
     )
 

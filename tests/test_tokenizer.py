@@ -2,15 +2,23 @@
 
 import hashlib
 import json
+import shutil
+import subprocess
+import sys
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genai_course import tokenizer as bpe
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "src" / "genai_course" / "data"
 
 # The seed's examples (003): "Hello, world!" -> 4 tokens; "unbelievable" -> ["un", "believ",
 # "able"]. One word per line, so words also occur without a leading space, as "unbelievable" does
@@ -212,6 +220,145 @@ def test_pretokenize_like_gpt2() -> None:
 @given(st.text())
 def test_pretokenize_covers_every_character(text: str) -> None:
     assert "".join(bpe.pretokenize(text)) == text
+
+
+# GPT-2's own rule, as in openai/gpt-2's src/encoder.py (`import regex as re`), run by `regex`
+GPT2 = regex.compile(
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+)
+
+
+def test_the_documented_pattern_is_gpt2s() -> None:
+    assert GPT2.pattern == bpe.GPT2_PATTERN
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        # numbers that Python's \w calls word characters but not digits (No, Nl)
+        ("x²", ["x", "²"]),
+        ("3½", ["3½"]),
+        ("H₂O", ["H", "₂", "O"]),
+        ("①st ②③rd", ["①", "st", " ②③", "rd"]),
+        ("the Ⅻth", ["the", " Ⅻ", "th"]),
+        ("10⁴ m²", ["10⁴", " m", "²"]),
+        # digits of other scripts, and beyond U+FFFF
+        ("١٢٣ and १२३", ["١٢٣", " and", " १२३"]),
+        ("𝟙𝟚 𐄇 𒐀 𝐀𐍈", ["𝟙𝟚", " 𐄇", " 𒐀", " 𝐀𐍈"]),
+        # accented letters, composed and decomposed: a combining mark is no letter (Mn), so the
+        # decomposed é leaves its accent as a piece of its own, in GPT-2 as here
+        ("naïve café", ["naïve", " café"]),
+        ("cafe\u0301s", ["cafe", "\u0301", "s"]),
+        ("l'été", ["l", "'", "été"]),
+        ("日本語のテキスト", ["日本語のテキスト"]),
+        ("مرحبا ١٠ नमस्ते", ["مرحبا", " ١٠", " नमस", "्", "त", "े"]),
+        ("ok 🙂👍🏽!", ["ok", " 🙂👍🏽!"]),
+        ("snake_case", ["snake", "_", "case"]),
+        # Unicode's whitespace, GPT-2's \s: the no-break and ideographic spaces are, the
+        # information separators U+001C–U+001F (whitespace to Python's re) are not
+        ("a\u00a0b\u3000\u3000c", ["a", "\u00a0", "b", "\u3000", "\u3000", "c"]),
+        ("a \x1cb\x1f!", ["a", " \x1c", "b", "\x1f!"]),
+    ],
+)
+def test_pretokenize_is_gpt2s_beyond_ascii(text: str, pieces: list[str]) -> None:
+    assert GPT2.findall(text) == pieces
+    assert bpe.pretokenize(text) == pieces
+
+
+# Python 3.12's Unicode tables (15.0.0) against `regex`'s newer ones: characters unassigned in
+# Python's (Cn) are symbols here and may be letters to `regex`; surrogates never reach a tokenizer
+ASSIGNED = st.characters(exclude_categories=["Cs", "Cn"])
+TRICKY = st.sampled_from(
+    "aZ09 '\t\n\r_-.,!?sdmtlvre²³½①Ⅻ₂éß日١१\u0301\u0308\u00a0\u2009\u3000\x1c\x1d\x1f\x85🙂𝟙𐄇𒐀𝐀"
+)
+
+
+@settings(deadline=None, max_examples=500)
+@given(st.text(st.one_of(ASSIGNED, TRICKY), max_size=40))
+def test_pretokenize_matches_gpt2_on_any_text(text: str) -> None:
+    assert bpe.pretokenize(text) == GPT2.findall(text)
+
+
+def test_every_character_is_in_gpt2s_class() -> None:
+    """Each assigned character, probed after a letter and after a digit and before a symbol: its
+    pieces show whether it is a letter, a number, whitespace or a symbol, as GPT-2 has it."""
+    chars = [
+        chr(code)
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) not in ("Cs", "Cn")
+    ]
+    probes = "".join(f"a{c}\x001{c}\x00" for c in chars)
+    assert bpe.pretokenize(probes) == GPT2.findall(probes)
+
+
+def test_the_stored_unicode_numbers_are_pythons() -> None:
+    stored = json.loads((DATA / "unicode_numbers.json").read_text("utf-8"))
+    assert stored["unicode_version"] == unicodedata.unidata_version
+    assert [tuple(run) for run in stored["numbers"]] == bpe._number_ranges()
+
+
+def test_another_unicode_version_computes_the_numbers_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bpe, "_number_ranges", lambda: [(48, 57)])
+    assert bpe._stored_number_ranges() != [(48, 57)]
+    monkeypatch.setattr(bpe.unicodedata, "unidata_version", "99.0.0")
+    assert bpe._stored_number_ranges() == [(48, 57)]
+
+
+PYODIDE_SPLIT = """
+const { loadPyodide } = require(process.argv[2] + "/pyodide.js");
+const fs = require("fs");
+(async () => {
+  const py = await loadPyodide({ indexURL: process.argv[2] + "/" });
+  const [src, out] = [process.argv[3], process.argv[4]];
+  py.FS.mkdirTree("/pkg/genai_course/data");
+  for (const name of ["__init__.py", "tokenizer.py", "data/unicode_numbers.json", "texts.json"]) {
+    py.FS.writeFile("/pkg/genai_course/" + name, fs.readFileSync(src + "/" + name));
+  }
+  fs.writeFileSync(out, py.runPython(`
+import json, sys, unicodedata
+sys.path.insert(0, "/pkg")
+from genai_course import tokenizer
+texts = json.load(open("/pkg/genai_course/texts.json", encoding="utf-8"))
+json.dumps({
+    "version": sys.version,
+    "unicode": unicodedata.unidata_version,
+    "pieces": [tokenizer.pretokenize(text) for text in texts],
+})
+`));
+})();
+"""
+
+
+def test_pyodide_splits_as_gpt2(tmp_path: Path) -> None:
+    """The page's Python, Pyodide 0.27 (3.12), reads CPython 3.12's Unicode tables (one version,
+    15.0.0, one set of tables): the stored numbers, and with them the split that matches GPT-2's
+    on every character here, hold in the page too."""
+    from genai_course.plugin.bundle import ensure_official_files
+
+    core = ensure_official_files(ROOT / ".cache" / "genai-course", release=None)
+    node = shutil.which("node")
+    assert node is not None, "Node.js (`node`) is needed to run Pyodide outside the page"
+    texts = ["x² 3½ ①st the Ⅻth H₂O 10⁴", "cafe\u0301 naïve", "a \x1cb\x1f! 𝟙𝟚 𐄇 𒐀 𝐀𐍈 🙂"]
+    package = tmp_path / "package"
+    (package / "data").mkdir(parents=True)
+    source = ROOT / "src" / "genai_course"
+    (package / "__init__.py").write_text("")
+    shutil.copy(source / "tokenizer.py", package / "tokenizer.py")
+    shutil.copy(source / "data" / "unicode_numbers.json", package / "data")
+    (package / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
+    (tmp_path / "split.cjs").write_text(PYODIDE_SPLIT)
+    out = tmp_path / "out.json"
+    subprocess.run(
+        [node, str(tmp_path / "split.cjs"), str(core), str(package), str(out)],
+        check=True,
+        timeout=300,
+    )
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["version"].startswith("3.12.")
+    assert result["unicode"] == unicodedata.unidata_version == "15.0.0"
+    assert result["pieces"] == [GPT2.findall(text) for text in texts]
 
 
 # --- training -------------------------------------------------------------------------------------
@@ -416,8 +563,6 @@ def test_merge_pair_bad_input() -> None:
 
 
 # --- the merges stored for the tokenizer demo -----------------------------------------------------
-
-DATA = Path(__file__).resolve().parents[1] / "src" / "genai_course" / "data"
 
 
 def test_from_merges_rebuilds_a_trained_tokenizer() -> None:

@@ -7,14 +7,19 @@ writes, into src/genai_course/data/:
 - ``face_basis.npz``: the compression demo's face family and its PCA, ``compression.face_basis()``
   (120 faces as 8-bit images, U and S; about 0.6 MB where the components would take 15 MB);
 - ``course_bpe.json``: the tokenizer demo's merges, ``tokenizer.train_bpe(course text, 600)``,
-  with the sha256 of the text they were learned from.
+  with the sha256 of the text they were learned from;
+- ``unicode_numbers.json``: GPT-2's \\p{N} for the tokenizer's pre-tokenisation, the code points
+  of general category N* in this Python's ``unicodedata`` (a pass over every code point, seconds
+  in Pyodide), with the Unicode version they were read from.
 
-The tests (test_compression.py, test_tokenizer.py) compute both again and compare: run this
-script whenever the face drawing, the PCA or the course text changes.
+The tests (test_compression.py, test_tokenizer.py) compute them again and compare: run this
+script whenever the face drawing, the PCA, the course text, the pre-tokenisation or Python's
+Unicode version changes.
 """
 
 import hashlib
 import json
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +42,12 @@ def main() -> None:
         "merges": trained.merges,
     }
     (DATA / "course_bpe.json").write_text(json.dumps(record, separators=(",", ":")) + "\n")
-    for name in ("face_basis.npz", "course_bpe.json"):
+    numbers = {
+        "unicode_version": unicodedata.unidata_version,
+        "numbers": tokenizer._number_ranges(),
+    }
+    (DATA / "unicode_numbers.json").write_text(json.dumps(numbers, separators=(",", ":")) + "\n")
+    for name in ("face_basis.npz", "course_bpe.json", "unicode_numbers.json"):
         print(f"{name}: {(DATA / name).stat().st_size:,} bytes")
 
 

@@ -115,6 +115,8 @@ def move_control_and_see_the_figure_change(page: object, demo: str, control: str
         arg=[demo, before],
     )
     assert "could not" not in root.locator(".gc-status").inner_text().lower()
+    # the figure itself, cleaned by the sanitizer the worker kept with the page
+    assert root.locator(".gc-panels svg").count()
 
 
 def save_control(page: object) -> object:

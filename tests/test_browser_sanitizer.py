@@ -208,3 +208,14 @@ def test_known_bypasses_neither_run_nor_survive_the_cleaning_without_csp(
     assert [name for name in ran if not name.startswith("control")] == []
     assert ran.count("control link") == ran.count("control image") == 2 * len(BYPASSES)
     assert dialogs == []
+
+
+def test_without_the_sanitizer_no_markup_goes_in(page: object, server: Server) -> None:
+    page.route("**/vendor/dompurify/purify.min.js", lambda route: route.abort())  # type: ignore[attr-defined]
+    open_course_page(page, server)
+    shown = page.evaluate(  # type: ignore[attr-defined]
+        """() => { const box = document.createElement('div');
+             box.append(window.genaiCourse.cleaned('<svg><rect width="9" height="9"/></svg>'));
+             return [box.children.length, box.textContent]; }"""
+    )
+    assert shown == [0, "The figure cannot be shown: the page's sanitizer did not load."]

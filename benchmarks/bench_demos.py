@@ -153,6 +153,7 @@ def build(site: Path, py_compile: bool, port: int) -> None:
         **os.environ,
         "GENAI_PY_COMPILE": str(py_compile),
         "SITE_URL": f"http://127.0.0.1:{port}/",
+        "GENAI_ALLOW_LOCAL_SITE_URL": "1",  # served here, not published
     }
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--quiet", "-d", str(site)],

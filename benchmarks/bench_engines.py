@@ -62,6 +62,7 @@ def chromium_run(url: str) -> float:
         )
         page = browser.new_page()
         page.goto(url + PAGE)
+        page.focus("#gc-demo-tiny_gpt [name=length]")  # Python starts at the learner's touch
         page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)
         page.focus("#gc-demo-tiny_gpt [name=length]")
         page.keyboard.press("End")

@@ -232,3 +232,19 @@ def page(context: object) -> Iterator[object]:
     yield page
     # an uncaught error in a page script (ours or the theme's) fails the test that caused it
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+# A reader reaching the page's first demo or exercise: Python starts when one comes near the
+# screen (python.js), not when the page opens.
+SCROLL_TO_FIRST_DEMO = """() => {
+  const first = document.querySelector('.gc-demo, .gc-exercise');
+  if (first) first.scrollIntoView({ block: 'center' });
+}"""
+
+
+def python_ready(page: object, timeout: float = 120_000) -> None:
+    """Scroll to the page's first demo or exercise, as a reader would, and wait for Python."""
+    page.evaluate(SCROLL_TO_FIRST_DEMO)  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => window.genaiCourse.python.state === 'ready'", timeout=timeout
+    )

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from genai_course.demo import Choice, Number, load_program
-from tests.conftest import ROOT, Server
+from tests.conftest import ROOT, Server, python_ready
 
 pytestmark = pytest.mark.browser
 
@@ -116,7 +116,7 @@ def test_every_control_across_its_range_gives_a_figure_in_the_page(
     page: Any, server: Server, demo: str, record_property: Any
 ) -> None:
     page.goto(server.url + PAGES[demo])
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)
+    python_ready(page, 120_000)
     numbers = number_values(demo)
     tried = 0
     for context in choices(demo):
@@ -158,7 +158,7 @@ def test_the_attention_sliders_follow_the_model(page: Any, server: Server) -> No
     assert head.get_attribute("max") == "2" and layer.get_attribute("max") == "2"
     assert causal.is_disabled()
     assert page.locator('#gc-demo-attention [data-note-for="causal"]').inner_text()
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)
+    python_ready(page, 120_000)
     run(page, "attention", {"model": "toy"})
     assert head.get_attribute("max") == "4" and layer.is_disabled() and not causal.is_disabled()
     head.focus()
@@ -182,7 +182,7 @@ def test_the_attention_sliders_follow_the_model(page: Any, server: Server) -> No
 def test_drawing_a_thousand_words_works_in_the_page(page: Any, server: Server) -> None:
     """np.bincount of int64 draws failed in 32-bit Pyodide; after it, seed and scores failed too."""
     page.goto(server.url + PAGES["sampling"])
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)
+    python_ready(page, 120_000)
     page.select_option("#gc-demo-sampling [name=draw]", "many")
     page.locator("#gc-demo-sampling .gc-panel", has_text="1,000 draws").wait_for()
     panels = page.locator("#gc-demo-sampling .gc-panels")

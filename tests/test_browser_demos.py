@@ -9,7 +9,7 @@ import re
 import pytest
 
 from genai_course.demo import run_demo
-from tests.conftest import ROOT, Server
+from tests.conftest import ROOT, Server, python_ready
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ def test_keyboard_change_updates_the_figure_to_the_cpython_result(
 
 def test_the_tiny_gpt_shows_its_text_while_it_writes(page: object, server: Server) -> None:
     page.goto(server.url + "topics/next-token-prediction/")  # type: ignore[attr-defined]
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)  # type: ignore[attr-defined]
+    python_ready(page, 120_000)
     page.evaluate(  # type: ignore[attr-defined]
         """() => { window.__steps = [];
              document.addEventListener('genai-course:partial', () => window.__steps.push(
@@ -100,7 +100,7 @@ def test_the_tiny_gpt_shows_its_text_while_it_writes(page: object, server: Serve
 
 def test_stop_ends_the_writing_at_once_and_python_stays_up(page: object, server: Server) -> None:
     page.goto(server.url + "topics/next-token-prediction/")  # type: ignore[attr-defined]
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)  # type: ignore[attr-defined]
+    python_ready(page, 120_000)
     demo = page.locator("#gc-demo-tiny_gpt")  # type: ignore[attr-defined]
     demo.locator("details.gc-editor > summary").click()
     stop = demo.get_by_role("button", name="Stop")
@@ -221,7 +221,7 @@ def test_a_sentence_runs_when_the_learner_pauses_not_at_every_key(
     figure stays where it is until a sentence is read. The page's clock is held while the keys
     are typed, so a slow machine cannot put a pause between two keys."""
     page.goto(server.url + "topics/attention/")  # type: ignore[attr-defined]
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)  # type: ignore[attr-defined]
+    python_ready(page, 120_000)
     page.clock.install()  # type: ignore[attr-defined]
     demo = page.locator("#gc-demo-attention")  # type: ignore[attr-defined]
     page.evaluate(  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from genai_course.plugin.editor import EDITOR_PROJECT
-from tests.conftest import RequestLog, Server, open_context
+from tests.conftest import RequestLog, Server, open_context, python_ready
 from tests.test_browser_foundation import go_to_try_it
 from tests.test_browser_gates import site_pages
 
@@ -26,7 +26,7 @@ NOTE = "Tab indents; press Esc then Tab to leave the editor."
 
 
 def wait_for_python(page: object) -> None:
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
+    python_ready(page, 90_000)
 
 
 def open_editor(page: object, server: Server) -> object:
@@ -104,7 +104,9 @@ def test_stop_ends_an_endless_loop_and_the_next_run_works(page: object, server: 
     edit(demo, "    while True:\n        pass\n")
     run(demo)
     stop = demo.get_by_role("button", name="Stop")  # type: ignore[attr-defined]
-    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    # the page says the program runs (a click on Run always visibly starts something)
+    demo.locator('.gc-status[data-state="running"]', has_text="Running…").wait_for()  # type: ignore[attr-defined]
+    assert demo.get_attribute("data-running") == "true"  # type: ignore[attr-defined]
     # the page stays responsive while Python loops: the main thread still answers at once
     assert page.evaluate("1 + 1") == 2  # type: ignore[attr-defined]
     stop.click()
@@ -184,7 +186,7 @@ def test_typed_text_is_never_run_as_html(page: object, server: Server, built_sit
         if 'class="gc-demo"' not in (built_site / path / "index.html").read_text():
             continue
         page.goto(server.url + path)  # type: ignore[attr-defined]
-        page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
+        python_ready(page, 90_000)
         # every box a learner can type in (a seed waits, disabled, until words are drawn)
         fields = page.locator(  # type: ignore[attr-defined]
             ".gc-demo input[type=text]:enabled, .gc-demo .gc-controls textarea:enabled"

@@ -17,7 +17,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, RequestLog, Server, open_context
+from tests.conftest import ROOT, RequestLog, Server, open_context, python_ready
 from tests.test_browser_demos import CASES
 
 pytestmark = pytest.mark.browser
@@ -124,7 +124,7 @@ def test_every_demo_works_on_a_phone_by_keyboard_and_its_figure_text_is_11_px_or
         controls = page.evaluate(CONTROLS, demo)
         unreached += [f"{demo}: {name}" for name in controls if name not in reached]
         assert page.evaluate(FOCUSED)["name"] == control
-        page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)
+        python_ready(page, 120_000)
         timings = page.evaluate("window.genaiCourse.python.timings")
         phases = timings["phases"]
         started[demo] = {

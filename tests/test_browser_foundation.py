@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from genai_course.plugin import PYODIDE_IN_SITE
-from tests.conftest import RequestLog, Server, open_context
+from tests.conftest import RequestLog, Server, open_context, python_ready
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def test_one_worker_serves_the_visit_across_instant_navigation(
     page: object, server: Server, requests_log: RequestLog
 ) -> None:
     page.goto(server.url + "try-it/")  # type: ignore[attr-defined]
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
+    python_ready(page, 90_000)
     page.evaluate("window.__visitMarker = 1; window.__worker = window.genaiCourse.python.worker")  # type: ignore[attr-defined]
     page.locator(".md-tabs").get_by_role("link", name="Home").click()  # type: ignore[attr-defined]
     page.wait_for_url(server.url)  # type: ignore[attr-defined]
@@ -106,7 +106,7 @@ def draw_random(browser: object, server: Server) -> float:
     context = open_context(browser, RequestLog())
     page = context.new_page()  # type: ignore[attr-defined]
     page.goto(server.url + "try-it/")
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=90_000)
+    python_ready(page, 90_000)
     phases = page.evaluate("window.genaiCourse.python.timings.phases")
     assert "snapshot" in phases and "snapshotError" not in phases, phases
     result = page.evaluate(

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from tests.conftest import ROOT, RequestLog, Server, open_context
+from tests.conftest import ROOT, SCROLL_TO_FIRST_DEMO, RequestLog, Server, open_context
 
 pytestmark = pytest.mark.browser
 
@@ -202,6 +202,8 @@ def test_without_pyodide_figures_stay_and_the_page_says_so_once(
     assert demo_pages
     for path in demo_pages:
         page.goto(server.url + path)
+        # a reader reaching the demo: Python is wanted then, and cannot be had
+        page.evaluate(SCROLL_TO_FIRST_DEMO)
         notice = page.locator(".gc-unavailable")
         notice.wait_for(timeout=30_000)
         assert notice.count() == 1

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from genai_course.demo import run_demo
-from tests.conftest import ROOT, Server
+from tests.conftest import ROOT, Server, python_ready
 from tests.test_browser_demos import form_values
 
 pytestmark = pytest.mark.browser
@@ -20,8 +20,11 @@ RECORD = """() => { window.__shown = [];
     () => window.__shown.push({t: performance.now(), text: caption(), final: false}));
   document.addEventListener('genai-course:updated',
     () => window.__shown.push({t: performance.now(), text: caption(), final: true}));
-  // when the learner's change reaches the page (before the demo's own listener sees it)
-  demo.addEventListener('input', () => (window.__changedAt = performance.now()), true); }"""
+  // when the learner's change reaches the page (before the demo's own listener sees it): a
+  // slider at once, a typed number when it is entered (typing alone waits for a pause)
+  const now = () => (window.__changedAt = performance.now());
+  demo.addEventListener('input', (e) => e.target.type === 'range' && now(), true);
+  demo.addEventListener('keydown', (e) => e.key === 'Enter' && now(), true); }"""
 
 
 def written(caption: str) -> str:
@@ -40,14 +43,16 @@ def test_moving_a_control_while_it_writes_starts_the_new_text_at_once(
     page: object, server: Server
 ) -> None:
     page.goto(server.url + "topics/next-token-prediction/")  # type: ignore[attr-defined]
-    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)  # type: ignore[attr-defined]
+    python_ready(page, 120_000)
     page.evaluate(RECORD)  # type: ignore[attr-defined]
     demo = page.locator("#gc-demo-tiny_gpt")  # type: ignore[attr-defined]
     length = demo.locator("[name=length]")
     length.focus()
     page.keyboard.press("End")  # type: ignore[attr-defined]  # 200 characters: a long run
     page.wait_for_function("() => window.__shown.length > 0", timeout=120_000)  # type: ignore[attr-defined]
-    demo.locator("[name=seed]").fill("5")
+    seed = demo.locator("[name=seed]")
+    seed.fill("5")
+    seed.press("Enter")
     page.wait_for_function(  # type: ignore[attr-defined]
         "() => window.__shown.some((s) => s.final && s.t > window.__changedAt)", timeout=120_000
     )

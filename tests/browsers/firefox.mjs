@@ -38,6 +38,8 @@ async function openPage(path) {
 }
 
 async function pythonReady(page) {
+  // a reader reaching the first demo: Python starts when one comes near the screen
+  await page.evaluate(() => document.querySelector(".gc-demo, .gc-exercise")?.scrollIntoView({ block: "center" }));
   await page.waitForFunction(() => window.genaiCourse.python.state === "ready", { timeout: LIMIT });
   return page.evaluate(() => ({
     readySeconds: window.genaiCourse.python.timings.ready / 1000,
@@ -101,8 +103,14 @@ if (visit) await visit.page.close();
     editor.traceback = await page.$eval(`${demo} .gc-output`, (el) => el.textContent);
     await button("Reset code");
     await setCode([line, "    while True:\n        pass\n"]);
+    const runs = await page.$eval(demo, (el) => Number(el.dataset.runs || 0));
     await button("Run");
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // the page says the endless program runs: wait on that, not on time
+    await page.waitForFunction((sel, before) => {
+      const root = document.querySelector(sel);
+      return Number(root.dataset.runs || 0) > before && root.dataset.running === "true"
+        && root.querySelector(".gc-status").dataset.state === "running";
+    }, { timeout: LIMIT }, demo, runs);
     await button("Stop");
     await page.waitForFunction((sel) => document.querySelector(sel).textContent.includes("Stopped"),
       { timeout: 10_000 }, `${demo} .gc-status`);

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from typing import Any
 
 from selenium import webdriver
@@ -64,6 +63,11 @@ def main(minibrowser: str, driver_path: str, site: str, cases: list[dict[str, st
         return list(driver.execute_script("return window.__errors || []"))
 
     def ready() -> dict[str, Any]:
+        # a reader reaching the first demo: Python starts when one comes near the screen
+        driver.execute_script(
+            "const f = document.querySelector('.gc-demo, .gc-exercise');"
+            " if (f) f.scrollIntoView({block: 'center'});"
+        )
         return dict(wait.until(lambda d: d.execute_script(READY)))
 
     def text(selector: str) -> str:
@@ -143,6 +147,13 @@ def main(minibrowser: str, driver_path: str, site: str, cases: list[dict[str, st
                 return
         raise LookupError(f"no button {name!r}")
 
+    def runs_started() -> int:
+        return int(
+            driver.execute_script(
+                "return Number(document.querySelector(arguments[0]).dataset.runs || 0)", demo
+            )
+        )
+
     def shows(selector: str, part: str, seconds: float = LIMIT) -> str:
         WebDriverWait(driver, seconds).until(lambda d: part in text(selector))
         return text(selector)
@@ -160,12 +171,21 @@ def main(minibrowser: str, driver_path: str, site: str, cases: list[dict[str, st
         step = "running an endless loop"
         button("Reset code")
         set_code("    while True:\n        pass\n")
+        runs = runs_started()
         button("Run")
-        # Stop is enabled once the run is under way (a click on a disabled button does nothing)
+        # the page says the endless program runs (a run after the reset's, if that one was still
+        # going when Run was clicked: it is queued behind it, never dropped)
         WebDriverWait(driver, LIMIT).until(
-            lambda d: d.find_element(By.CSS_SELECTOR, f"{demo} [data-action=stop]").is_enabled()
+            lambda d: (
+                runs_started() > runs
+                and d.execute_script(
+                    "const r = document.querySelector(arguments[0]);"
+                    " return r.dataset.running === 'true'"
+                    " && r.querySelector('.gc-status').dataset.state === 'running'",
+                    demo,
+                )
+            )
         )
-        time.sleep(1)
         step = "stopping it"
         button("Stop")
         editor["stopped"] = shows(f"{demo} .gc-status", "Stopped", 20)

@@ -448,10 +448,8 @@
     mountQuizMemory(document);
     const progress = document.querySelector(".gc-progress[data-progress]");
     if (progress) mountProgress(progress);
-    // exercises need Python: start it in the background as soon as a page has one
-    if (document.querySelector(".gc-exercise") && window.genaiCourse && window.genaiCourse.python.state === "idle") {
-      window.genaiCourse.startPython().catch(() => {});
-    }
+    // exercises need Python: it starts when one comes near the screen, or at the first touch
+    if (window.genaiCourse) window.genaiCourse.startWhenWanted(document.querySelectorAll(".gc-exercise"));
   }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {

@@ -47,6 +47,7 @@
           python.modules = message.modules || [];
           settled("ready");
           resolve();
+          setTimeout(prepareNext, 0); // the demos of the page shown, prepared before any run
         } else if (message.type === "init-error") {
           fail(message.message);
           reject(new Error(message.message));
@@ -183,6 +184,50 @@
     return send({ type: "check", spec, source });
   }
 
+  // ---- when to start Python -------------------------------------------------------------------
+  // Python is about 17 MB to download and a second or two of work: a student who only reads does
+  // not pay for it. It starts when a demo or an exercise comes near the screen (within a screen's
+  // height), or at the learner's first touch of one (a pointer, a key, focus). Where the browser
+  // asks to save data (Save-Data, or a 2G connection), only the first touch starts it. A page whose
+  // first demo is at its top (the plugin marks python.js with data-start) starts it at once.
+  function savingData() {
+    const connection = navigator.connection;
+    return !!connection && (connection.saveData === true || /(^|-)2g$/.test(connection.effectiveType || ""));
+  }
+  const TOUCHES = ["pointerdown", "keydown", "focusin", "input"];
+  let nearby = null; // the IntersectionObserver of the page shown
+  let touched = [];
+  function stopWatching() {
+    if (nearby) nearby.disconnect();
+    nearby = null;
+    touched.forEach((element) => TOUCHES.forEach((type) => element.removeEventListener(type, onTouch, true)));
+    touched = [];
+  }
+  function onTouch() {
+    stopWatching();
+    startPython().catch(() => {});
+  }
+  function startWhenWanted(elements) {
+    if (python.worker || python.state === "failed") return;
+    elements = Array.from(elements);
+    if (!elements.length) return;
+    touched.push(...elements);
+    elements.forEach((element) => TOUCHES.forEach((type) => element.addEventListener(type, onTouch, true)));
+    if (savingData()) return;
+    if (typeof IntersectionObserver !== "function") {
+      onTouch();
+      return;
+    }
+    if (!nearby) {
+      nearby = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onTouch(), {
+        rootMargin: "100% 0px",
+      });
+    }
+    elements.forEach((element) => nearby.observe(element));
+  }
+  // a new page of the visit (instant navigation) watches its own demos and exercises
+  document.addEventListener("genai-course:python", stopWatching);
+
   // Run a demo program's imports ahead of its first use. One at a time, and only while no run or
   // check is in flight: the learner's first change on a page with several demos waits for at
   // most one other demo's imports (the worker answers a load like a run).
@@ -192,7 +237,8 @@
     // before any module of the course still waiting, after the page's other demos
     const modules = prepared.findIndex((item) => item.module);
     prepared.splice(modules < 0 ? prepared.length : modules, 0, { name, source });
-    startPython().then(prepareNext, () => {});
+    // once Python is there: preparing is no reason to start it
+    if (python.ready) python.ready.then(prepareNext, () => {});
   }
   function prepareNext() {
     if (preparing || python.calls.size || python.state !== "ready") return;
@@ -275,6 +321,8 @@
     isQuiet: () => quiet,
     warmUpsLeft: () => prepared.length + (preparing ? 1 : 0),
     startPython,
+    startWhenWanted,
+    savingData,
     restartPython,
     callPython,
     checkPython,
@@ -283,5 +331,5 @@
     StopError,
     attachEditor,
   };
-  if (script.hasAttribute("data-start")) startPython();
+  if (script.hasAttribute("data-start") && !savingData()) startPython();
 })();

@@ -11,7 +11,7 @@
   // the Python client (python.js) is loaded in the <head> of every page the plugin renders
   if (!window.genaiCourse) return;
   const config = window.__genaiCourse || {};
-  const { python, startPython, restartPython, callPython, preparePython, cancelPython, StopError, attachEditor } =
+  const { python, restartPython, callPython, preparePython, cancelPython, StopError, attachEditor } =
     window.genaiCourse;
   const timeLimit = python.timeLimit;
   python.onFailure = () => {
@@ -191,6 +191,10 @@
       stopTimer = setTimeout(() => busy && restartPython(new StopError("stop")), 500);
     }
 
+    // a run still going after this long says so in the status line
+    const RUNNING_NOTICE = 400;
+    let runningTimer = null;
+
     async function update() {
       if (python.state === "failed") return;
       if (busy) {
@@ -205,9 +209,20 @@
       try {
         do {
           queued = false;
+          // each run is counted and marked while it goes (tests and scripts wait on these), and a
+          // run that takes a while says so: a click on Run always visibly starts something
+          root.dataset.runs = String(Number(root.dataset.runs || 0) + 1);
+          root.dataset.running = "true";
+          clearTimeout(runningTimer);
+          runningTimer = setTimeout(() => {
+            if (busy && python.state === "ready" && !stopRequested) {
+              setStatus("Running… (Stop ends it)", "running");
+            }
+          }, RUNNING_NOTICE);
           const result = await callPython(name, code ? code.value : "", values(), (partial) => {
             if (!queued && root.isConnected) show(partial);
           });
+          clearTimeout(runningTimer);
           if (!root.isConnected) return;
           if (result.cancelled && stopRequested) {
             setStatus("Stopped. The figure shows what was written before you stopped.", "stopped");
@@ -229,6 +244,8 @@
           setStatus(`Not updated: ${error.message}`, "error");
         }
       } finally {
+        clearTimeout(runningTimer);
+        delete root.dataset.running;
         busy = false;
         stopRequested = false;
         clearTimeout(stopTimer);
@@ -296,6 +313,13 @@
     // build drew: draw it once Python is there
     if (root.dataset.edited === "true" || controlsChanged(form)) update();
     else if (code) preparePython(name, code.value);
+    if (python.state === "idle" && window.genaiCourse.savingData() && !root.dataset.edited) {
+      setStatus(
+        "Figures computed when the site was built. Your browser asks to save data, so Python, " +
+          "which recomputes them, is downloaded only when you change a control.",
+        "static",
+      );
+    }
     root.dataset.mounted = "true";
 
     panels.addEventListener("pointermove", onGridPointer);
@@ -447,8 +471,8 @@
     const roots = document.querySelectorAll(".gc-demo[data-demo]");
     roots.forEach((root) => mounted.add(mountDemo(root)));
     if (roots.length && python.state === "failed") showUnavailableNotice();
-    // start Python in the background as soon as a page has a demo, before the learner acts
-    if (roots.length && python.state === "idle") startPython();
+    // Python starts when a demo comes near the screen, or at the first touch (python.js)
+    window.genaiCourse.startWhenWanted(roots);
   }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {

@@ -109,6 +109,26 @@ def defer_search_worker(html: str, page_url: str) -> str:
     return updated
 
 
+# Text before a page's first demo or exercise that still leaves it on the first screen of a phone
+# or a laptop (a heading and a short paragraph or two).
+TOP_OF_PAGE_CHARS = 600
+
+
+def demo_at_top(html: str) -> bool:
+    """Whether the page's first demo or exercise comes after at most TOP_OF_PAGE_CHARS characters
+    of the article's text: Python is then wanted at once, and starts in the <head>."""
+    article = html.find("<article")
+    first = min(
+        (i for i in (html.find('<div class="gc-demo"'), html.find('<section class="gc-exercise"'))
+         if i >= 0),
+        default=-1,
+    )  # fmt: skip
+    if article < 0 or first < article:
+        return False
+    text = re.sub(r"<[^>]+>", "", html[article:first])
+    return len(" ".join(text.split())) <= TOP_OF_PAGE_CHARS
+
+
 class CoursePlugin(BasePlugin[CourseConfig]):
     def __init__(self) -> None:
         self.bundle: Bundle | None = None
@@ -387,12 +407,14 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         return wheels
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
-        """Load the Python client first thing in the <head>; on a page with a demo it starts
-        Python there and then, while the browser is still reading the page and the theme."""
+        """Load the Python client first thing in the <head>. On a page whose first demo or
+        exercise is at its top it starts Python there and then, while the browser is still reading
+        the page and the theme; elsewhere, when one comes near the screen (python.js)."""
         has_demo = '<div class="gc-demo"' in output or '<section class="gc-exercise"' in output
+        start = has_demo and demo_at_top(output)
         tags = "".join(
             f'<script src="{get_relative_url(f"assets/genai-course/{name}", page.url)}"'
-            f"{' data-start' if has_demo and name == 'python.js' else ''}></script>"
+            f"{' data-start' if start and name == 'python.js' else ''}></script>"
             for name in ("config.js", "python.js")
         ) + head_tags(lambda uri: get_relative_url(uri, page.url))
         updated, found = re.subn(

@@ -1,0 +1,88 @@
+"""When Python starts: a student who only reads does not download it.
+
+It starts when a demo or exercise comes near the screen, at the first touch of one where the
+browser asks to save data, and at once on a page whose demo is at its top.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from genai_course.plugin import demo_at_top
+from tests.conftest import SCROLL_TO_FIRST_DEMO, Server
+
+pytestmark = pytest.mark.browser
+
+# Two frames after the page has settled: an IntersectionObserver has reported by then.
+SETTLED = """() => new Promise((resolve) =>
+  requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0))))"""
+SAVE_DATA = """Object.defineProperty(navigator, 'connection', {
+  configurable: true, value: { saveData: true, effectiveType: '4g' } });"""
+
+
+def mounted(page: Any, demo: str) -> None:
+    page.wait_for_function(f"() => document.querySelector('#gc-demo-{demo}[data-mounted]')")
+    page.evaluate(SETTLED)
+
+
+def python_files(urls: list[str]) -> list[str]:
+    return [u for u in urls if "pyodide.asm" in u or u.endswith(".whl")]
+
+
+def test_a_reader_who_does_not_reach_the_demo_downloads_no_python(
+    page: Any, server: Server, requests_log: Any
+) -> None:
+    page.goto(server.url + "topics/attention/")
+    mounted(page, "attention")
+    # the demo is far below the first screen: nothing of Python is fetched
+    assert page.evaluate("window.genaiCourse.python.state") == "idle"
+    assert python_files(requests_log.urls) == []
+    assert page.locator("#gc-demo-attention").evaluate(
+        "(e) => e.getBoundingClientRect().top > 2 * innerHeight"
+    )
+    # reading on, the demo comes near the screen: Python starts before the learner acts
+    page.evaluate(SCROLL_TO_FIRST_DEMO)
+    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)
+    assert python_files(requests_log.urls)
+
+
+def test_with_save_data_python_waits_for_the_first_touch(
+    page: Any, server: Server, requests_log: Any
+) -> None:
+    page.add_init_script(SAVE_DATA)
+    page.goto(server.url + "topics/attention/")
+    page.evaluate(SCROLL_TO_FIRST_DEMO)
+    mounted(page, "attention")
+    assert page.evaluate("window.genaiCourse.python.state") == "idle"
+    assert python_files(requests_log.urls) == []
+    status = page.locator("#gc-demo-attention .gc-status").inner_text()
+    assert "asks to save data" in status and "only when you change a control" in status
+    # the first touch of a control starts it; the change then runs
+    head = page.locator("#gc-demo-attention [name=head]")
+    head.focus()
+    page.wait_for_function("() => window.genaiCourse.python.state !== 'idle'")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.querySelector('#gc-demo-attention').dataset.state === 'live'",
+        timeout=120_000,
+    )
+    assert "Layer 2, head 2" in page.locator("#gc-demo-attention .gc-panels").inner_html()
+
+
+def test_a_page_whose_demo_is_at_the_top_starts_python_at_once(page: Any, server: Server) -> None:
+    page.goto(server.url + "try-it/", wait_until="commit")
+    page.wait_for_function("() => window.genaiCourse && window.genaiCourse.python.state !== 'idle'")
+    # …and the attention page does not mark itself so
+    page.goto(server.url + "topics/attention/")
+    assert page.locator("script[src$='python.js'][data-start]").count() == 0
+
+
+def test_demo_at_top_counts_the_text_before_the_first_demo() -> None:
+    demo = '<div class="gc-demo" id="gc-demo-x">'
+    assert demo_at_top(f"<article><h1>Try it</h1><p>{'a' * 100}</p>{demo}")
+    assert not demo_at_top(f"<article><h1>Attention</h1><p>{'word ' * 400}</p>{demo}")
+    assert not demo_at_top("<article><p>No demo here.</p></article>")
+    exercise = '<section class="gc-exercise" data-exercise="softmax">'
+    assert demo_at_top(f"<article><h1>Practice</h1>{exercise}")

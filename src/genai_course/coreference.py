@@ -27,7 +27,6 @@ A toy: it knows about 130 words and only sentences with two or three nouns of di
 animal or person, a food or drink, an object), "it", and an adjective that fits one of them.
 """
 
-import difflib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -242,6 +241,9 @@ _BEFORE_ADJECTIVE = {
 def _instead_of(model: Resolver, tokens: list[str], word: str) -> list[str]:
     """Up to three known words to try in place of ``word``: close spellings first, of the kind
     its place suggests (a noun after "the", an adjective after "was")."""
+    # imported here: only a sentence with an unknown word needs it (not in the page's snapshot)
+    import difflib
+
     if word in _PRONOUNS:
         return ["it"]
     before = tokens[tokens.index(word) - 1] if tokens.index(word) > 0 else ""

@@ -268,6 +268,9 @@ async function handle(message) {
     return status();
   }
   if (message.type === "genai-course:kept-pages") return { ok: true, pages: await keptPages(cache) };
+  // a newer build is published: this build's files are not worth keeping (each would be fetched
+  // twice and refused), and a long keep would hold up the new worker's start
+  if (message.type === "genai-course:keep" && outdated) return { ok: true, kept: 0 };
   if (message.type === "genai-course:keep") {
     // what a page loaded before this worker was in charge, or, once Python ran there, the
     // Python files and the code editor (an exercise opened offline gets it): kept now, mostly

@@ -10,7 +10,9 @@ writes, into src/genai_course/data/:
   with the sha256 of the text they were learned from;
 - ``unicode_numbers.json``: GPT-2's \\p{N} for the tokenizer's pre-tokenisation, the code points
   of general category N* in this Python's ``unicodedata`` (a pass over every code point, seconds
-  in Pyodide), with the Unicode version they were read from.
+  in Pyodide), with the Unicode version they were read from;
+- ``digits_heldout.npz``: the held-out fifth of scikit-learn's handwritten digits,
+  ``digits.load_split()[1]``, as the data set's own levels 0–16 (the image demos' examples).
 
 The tests (test_compression.py, test_tokenizer.py) compute them again and compare: run this
 script whenever the face drawing, the PCA, the course text, the pre-tokenisation or Python's
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genai_course import compression, tokenizer
+from genai_course import compression, digits, tokenizer
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "genai_course" / "data"
 BPE_MERGES = 600
@@ -47,7 +49,13 @@ def main() -> None:
         "numbers": tokenizer._number_ranges(),
     }
     (DATA / "unicode_numbers.json").write_text(json.dumps(numbers, separators=(",", ":")) + "\n")
-    for name in ("face_basis.npz", "course_bpe.json", "unicode_numbers.json"):
+    held_out = digits.load_split()[1]
+    np.savez_compressed(
+        DATA / "digits_heldout.npz",
+        levels=np.round(held_out.images * digits.LEVELS).astype(np.uint8),
+        labels=held_out.labels.astype(np.uint8),
+    )
+    for name in ("face_basis.npz", "course_bpe.json", "unicode_numbers.json", "digits_heldout.npz"):
         print(f"{name}: {(DATA / name).stat().st_size:,} bytes")
 
 

@@ -28,6 +28,7 @@ from genai_course.plugin.address import ALLOW_LOCAL, address_problem
 from genai_course.plugin.archive import archived_out_of_nav, past_terms_in_nav
 from genai_course.plugin.bundle import PYODIDE_VERSION, Bundle, BundleError, build_bundle
 from genai_course.plugin.calendar import schedule_ics
+from genai_course.plugin.comparison import image_comparison_markdown
 from genai_course.plugin.config import CourseConfig
 from genai_course.plugin.csp import apply_csp
 from genai_course.plugin.data import Course, DataError, load_course
@@ -593,6 +594,10 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 False,
             ),
             "progress": lambda _, page: (self._progress(page), True),
+            "image_comparison": lambda _, page: (
+                image_comparison_markdown(self.project),
+                False,
+            ),
             "quiz": lambda topic, page: (
                 render.quiz_html([q for q in course.quiz if q.topic == topic], topic or ""),
                 True,

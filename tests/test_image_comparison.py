@@ -1,0 +1,123 @@
+"""The image generators' measured comparison (training/compare_image_models.py) and the page's
+table made from it (``{{ image_comparison() }}``).
+
+The judged figures are reproduced from the committed weights with the script's own seeds and
+sample sizes, so they must come out the same: the models are NumPy, the judge (scikit-learn's SVC)
+is deterministic. Only the judge's verdict on a sample that sits right on a decision boundary
+could differ between machines (another BLAS summing in another order), so a share may differ by
+0.01 (5 of the 500 samples of a generator), a digit's share by one of its 50 samples, and an
+entropy by 0.02 bits; on the machine that wrote the table they are equal.
+Times per image differ from machine to machine and are not compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from genai_course.plugin.comparison import COMPARISON, LABELS, image_comparison_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARE_TOLERANCE = 0.01
+ENTROPY_TOLERANCE = 0.02
+JUDGED = ("recognised", "top_class_share", "nearest_train_rms")
+
+
+def load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "compare_image_models", ROOT / "training" / "compare_image_models.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+script = load_script()
+STORED: dict[str, Any] = json.loads((ROOT / COMPARISON).read_text())
+
+
+def rows_by_id(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["id"]: row for row in table["rows"]}
+
+
+def assert_judged_alike(ours: dict[str, Any], stored: dict[str, Any]) -> None:
+    for key in JUDGED:
+        if key in stored:
+            assert ours[key] == pytest.approx(stored[key], abs=SHARE_TOLERANCE), key
+    assert ours["entropy_bits"] == pytest.approx(stored["entropy_bits"], abs=ENTROPY_TOLERANCE)
+    if "recognised_per_digit" in stored:
+        assert ours["recognised_per_digit"] == pytest.approx(
+            stored["recognised_per_digit"], abs=1 / STORED["per_digit"] + 1e-9
+        )
+    assert ours["samples"] == stored["samples"]
+
+
+def test_the_judge_and_the_real_digits_row_are_reproduced() -> None:
+    table = script.compare(families=[])
+    assert table["judge"] == STORED["judge"]
+    assert table["judge"]["heldout_accuracy"] > 0.95  # a judge worth asking
+    reference = rows_by_id(table)["heldout"]
+    assert reference == rows_by_id(STORED)["heldout"]
+    # the held-out digits are a fifth of each digit: an almost even spread
+    assert reference["classes_at_5_percent"] == 10 and reference["entropy_bits"] > 3.3
+
+
+def test_the_table_is_current() -> None:
+    """Every generator in the tree is in the table, measured on the weights committed now, with
+    the script's present settings and its training report's facts."""
+    assert STORED["seed"] == script.SEED
+    assert STORED["per_digit"] == script.PER_DIGIT
+    assert STORED["unconditional"] == script.UNCONDITIONAL
+    families = script.available()
+    in_table = {row["family"] for row in STORED["rows"] if "family" in row}
+    assert in_table == set(families), "run training/compare_image_models.py again"
+    for row in STORED["rows"]:
+        if "family" not in row:
+            continue
+        _, weights, report_name = script.FAMILIES[row["family"]]
+        path = ROOT / "src" / "genai_course" / "data" / weights
+        report = json.loads((ROOT / "training" / report_name).read_text())
+        assert row["weights_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), weights
+        assert row["weights_bytes"] == path.stat().st_size
+        assert row["train_seconds"] == report["train_seconds"]
+        assert row["report_seed"] == report["seed"]
+
+
+@pytest.mark.parametrize("family", script.available())
+def test_each_generator_is_judged_as_the_table_says(family: str) -> None:
+    table = script.compare(families=[family])
+    stored = rows_by_id(STORED)
+    for row in table["rows"][1:]:
+        assert_judged_alike(row, stored[row["id"]])
+        assert row["parameters"] == stored[row["id"]]["parameters"]
+        assert row["evaluations_per_image"] == stored[row["id"]]["evaluations_per_image"]
+
+
+def test_the_page_shows_the_stored_numbers() -> None:
+    markdown = image_comparison_markdown(ROOT)
+    judge = STORED["judge"]
+    assert f"{100 * judge['heldout_accuracy']:.1f} % of the {judge['heldout']} held-out" in markdown
+    for row in STORED["rows"]:
+        line = next(
+            line for line in markdown.splitlines() if line.startswith(f"| {LABELS[row['id']]}")
+        )
+        assert f"{row['entropy_bits']:.2f} bits" in line
+        assert f"{row['nearest_train_rms']:.3f}" in line
+        if "recognised" in row:
+            assert f"{100 * row['recognised']:.1f} %" in line
+        if row["kind"] != "reference":
+            cost = [ln for ln in markdown.splitlines() if ln.startswith(f"| {LABELS[row['id']]}")]
+            assert any(f"{row['parameters']:,}" in ln for ln in cost)
+
+
+def test_a_missing_table_stops_the_build_and_says_how_to_make_it(tmp_path: Path) -> None:
+    with pytest.raises(PluginError, match=r"compare_image_models\.py"):
+        image_comparison_markdown(tmp_path)

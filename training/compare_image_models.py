@@ -1,0 +1,254 @@
+"""The image generators compared by measurement: the table on the image-generation page.
+
+Run after the models are trained (it needs scikit-learn, not PyTorch; the models run in NumPy,
+as in the page):
+
+    PYTHONPATH=src .venv/bin/python training/compare_image_models.py
+
+A judge that none of the generators saw: a support-vector classifier (scikit-learn's ``SVC``, RBF
+kernel, default settings) trained on the training split of ``genai_course.digits``; its accuracy on
+the held-out digits is reported with the table. Each generator draws images through the interface
+every image module has (``load_model``, ``sample_images``, ``count_parameters``,
+``EVALUATIONS_PER_IMAGE``), with a seeded ``numpy.random.Generator``, and the judge reads them:
+
+- the conditional diffusion model (a digit asked for, at the module's default guidance and steps):
+  for each digit, the share of its samples the judge recognises as that digit;
+- every unconditional generator (diffusion with the null class, the VAE, the GAN): how its samples
+  spread over the ten classes — the entropy of the judged classes in bits (log2 10 = 3.32 for an
+  even spread), the share of the most common class, and how many classes get at least 5 %;
+- the real held-out digits, judged the same way, as the reference row.
+
+Each row also gives the median distance (root-mean-square over the 64 pixels, pixels in [0, 1])
+from a sample to its nearest training image: about the held-out digits' value means as close to
+the training images as new real digits are; much lower would mean copying, much higher images
+unlike any digit. Then network evaluations per image, CPython time per image on this machine
+(one thread; the page's times come from the benchmark), parameters, and the training time and
+weights' bytes from each training report.
+
+It writes ``training/image_comparison.json``, next to the training reports it reads: the page's
+table is rendered from it at build time (the ``{{ image_comparison() }}`` directive), so nothing
+of it needs to be in the course wheel the browser downloads. ``tests/test_image_comparison.py``
+reproduces the judged figures from the committed weights and checks that the file is current.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import json
+import math
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from genai_course import digits
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "src" / "genai_course" / "data"
+OUT = ROOT / "training" / "image_comparison.json"
+
+SEED = 2026
+PER_DIGIT = 50  # conditional samples per requested digit
+UNCONDITIONAL = 500  # samples per unconditional generator
+SPREAD_FLOOR = 0.05  # a class "is there" with at least 5 % of the samples
+
+# family -> (module, weights file, training report)
+FAMILIES = {
+    "ddpm": ("genai_course.ddpm", "digit_ddpm.npz", "digit_ddpm_report.json"),
+    "vae": ("genai_course.vae", "digit_vae.npz", "digit_vae_report.json"),
+    "gan": ("genai_course.gan", "digit_gan.npz", "digit_gan_report.json"),
+}
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def flat(images: FloatArray) -> FloatArray:
+    """[n, 8, 8] -> [n, 64]"""
+    return np.asarray(images, dtype=np.float64).reshape(len(images), -1)
+
+
+def train_judge(train: digits.Digits) -> Any:
+    """The independent classifier: an RBF support-vector machine on the 64 pixels."""
+    from sklearn.svm import SVC
+
+    judge = SVC()
+    judge.fit(flat(train.images), train.labels)
+    return judge
+
+
+def spread(classes: IntArray) -> dict[str, Any]:
+    """How judged classes spread over the ten digits."""
+    counts = np.bincount(classes, minlength=10)
+    shares = counts / counts.sum()
+    nonzero = shares[shares > 0]
+    return {
+        "class_counts": counts.tolist(),
+        "entropy_bits": round(float(-(nonzero * np.log2(nonzero)).sum()), 4),
+        "top_class_share": round(float(shares.max()), 4),
+        "classes_at_5_percent": int((shares >= SPREAD_FLOOR).sum()),
+    }
+
+
+def nearest_training_distance(images: FloatArray, train: digits.Digits) -> float:
+    """Median over the images of the RMS pixel distance to the nearest training image."""
+    a, b = flat(images), flat(train.images)
+    # ‖a − b‖² = ‖a‖² − 2 a·b + ‖b‖², for every pair at once
+    squared = (a**2).sum(1)[:, None] - 2 * a @ b.T + (b**2).sum(1)[None, :]
+    nearest = np.sqrt(np.maximum(squared.min(axis=1), 0.0) / a.shape[1])
+    return round(float(np.median(nearest)), 4)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def timed_samples(
+    module: ModuleType, model: Any, n: int, seed: int, digit: int | None
+) -> tuple[FloatArray, float]:
+    """n samples from a fresh seeded generator, and the CPython seconds per image."""
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    images = np.asarray(module.sample_images(model, n, rng, digit=digit), dtype=np.float64)
+    seconds = (time.perf_counter() - start) / n
+    if images.shape != (n, 8, 8):
+        raise ValueError(f"{module.__name__}.sample_images gave shape {images.shape}")
+    return images, seconds
+
+
+def family_facts(family: str, module: ModuleType, model: Any) -> dict[str, Any]:
+    _, weights, report_name = FAMILIES[family]
+    report = json.loads((ROOT / "training" / report_name).read_text())
+    return {
+        "parameters": int(module.count_parameters(model)),
+        "train_seconds": report["train_seconds"],
+        "weights_bytes": (DATA / weights).stat().st_size,
+        "weights_sha256": sha256(DATA / weights),
+        "report_seed": report["seed"],
+    }
+
+
+def available() -> list[str]:
+    """The families whose module, weights and report are in the tree."""
+    found = []
+    for family, (name, weights, report) in FAMILIES.items():
+        if not (DATA / weights).exists() or not (ROOT / "training" / report).exists():
+            continue
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        found.append(family)
+    return found
+
+
+def compare(
+    families: list[str] | None = None,
+    per_digit: int = PER_DIGIT,
+    unconditional: int = UNCONDITIONAL,
+    seed: int = SEED,
+) -> dict[str, Any]:
+    """The whole table. Each generator and digit gets its own seed, so a family's numbers do not
+    depend on which other families are there."""
+    train, test = digits.load_split()
+    judge = train_judge(train)
+    held_classes = judge.predict(flat(test.images))
+    rows: list[dict[str, Any]] = [
+        {
+            "id": "heldout",
+            "kind": "reference",
+            "samples": len(test.labels),
+            "recognised": round(float((held_classes == test.labels).mean()), 4),
+            **spread(held_classes),
+            "nearest_train_rms": nearest_training_distance(test.images, train),
+        }
+    ]
+    for family in families if families is not None else available():
+        module = importlib.import_module(FAMILIES[family][0])
+        model = module.load_model()
+        facts = family_facts(family, module, model)
+        if family == "ddpm":
+            per_class: list[float] = []
+            pieces: list[FloatArray] = []
+            seconds: list[float] = []
+            for digit in range(10):
+                images, s = timed_samples(module, model, per_digit, seed + 100 + digit, digit)
+                judged = judge.predict(flat(images))
+                per_class.append(round(float((judged == digit).mean()), 4))
+                pieces.append(images)
+                seconds.append(s)
+            conditional = np.concatenate(pieces)
+            rows.append(
+                {
+                    "id": "ddpm_conditional",
+                    "kind": "conditional",
+                    "family": family,
+                    "samples": len(conditional),
+                    "recognised": round(float(np.mean(per_class)), 4),
+                    "recognised_per_digit": per_class,
+                    **spread(judge.predict(flat(conditional))),
+                    "nearest_train_rms": nearest_training_distance(conditional, train),
+                    "steps": int(module.DEFAULT_STEPS),
+                    "guidance": float(module.DEFAULT_GUIDANCE),
+                    "evaluations_per_image": int(module.EVALUATIONS_PER_IMAGE),
+                    "cpython_ms_per_image": round(1000 * float(np.median(seconds)), 2),
+                    **facts,
+                }
+            )
+        offset = 10 * list(FAMILIES).index(family)  # the same seed whichever families run
+        images, s = timed_samples(module, model, unconditional, seed + offset, None)
+        # the null class needs no guided pair of passes: one evaluation per step
+        evaluations = module.DEFAULT_STEPS if family == "ddpm" else module.EVALUATIONS_PER_IMAGE
+        rows.append(
+            {
+                "id": f"{family}_unconditional",
+                "kind": "unconditional",
+                "family": family,
+                "samples": unconditional,
+                **spread(judge.predict(flat(images))),
+                "nearest_train_rms": nearest_training_distance(images, train),
+                "evaluations_per_image": int(evaluations),
+                "cpython_ms_per_image": round(1000 * s, 2),
+                **facts,
+            }
+        )
+    return {
+        "judge": {
+            "model": "sklearn.svm.SVC() (RBF kernel, default settings) on the 64 pixels",
+            "trained_on": "the training split of genai_course.digits.load_split()",
+            "train": len(train.labels),
+            "heldout_accuracy": round(float((held_classes == test.labels).mean()), 4),
+            "heldout": len(test.labels),
+        },
+        "seed": seed,
+        "per_digit": per_digit,
+        "unconditional": unconditional,
+        "max_entropy_bits": round(math.log2(10), 4),
+        "rows": rows,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    table = compare()
+    args.out.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n")
+    for row in table["rows"]:
+        print(
+            f"{row['id']:22} recognised {row.get('recognised', float('nan')):.3f}"
+            f"  entropy {row['entropy_bits']:.2f} bits  top {row['top_class_share']:.2f}"
+            f"  classes≥5% {row['classes_at_5_percent']}  NN rms {row['nearest_train_rms']:.3f}"
+            f"  evals {row.get('evaluations_per_image', '-')}"
+            f"  {row.get('cpython_ms_per_image', float('nan')):.2f} ms/img"
+        )
+    print(f"judge held-out accuracy {table['judge']['heldout_accuracy']:.4f}; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

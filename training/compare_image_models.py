@@ -64,6 +64,8 @@ FAMILIES = {
     "gan": ("genai_course.gan", "digit_gan.npz", "digit_gan_report.json"),
 }
 
+INTERFACE = ("load_model", "sample_images", "count_parameters", "EVALUATIONS_PER_IMAGE")
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -134,16 +136,17 @@ def family_facts(family: str, module: ModuleType, model: Any) -> dict[str, Any]:
 
 
 def available() -> list[str]:
-    """The families whose module, weights and report are in the tree."""
+    """The families whose module (with the shared interface), weights and report are in the tree."""
     found = []
     for family, (name, weights, report) in FAMILIES.items():
         if not (DATA / weights).exists() or not (ROOT / "training" / report).exists():
             continue
         try:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
         except ImportError:
             continue
-        found.append(family)
+        if all(hasattr(module, part) for part in INTERFACE):
+            found.append(family)
     return found
 
 

@@ -53,16 +53,24 @@ def seed_fingerprints(folder: Path) -> set[str]:
     return found
 
 
+# a table's delimiter row, | --- | :---: | ---: |
+TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*\n", re.M)
+
+
 def markdown_prose(text: str) -> Iterator[str]:
     """The blocks of a page's prose: no front matter, directives, code, maths, link targets or
-    HTML tags; paragraphs and table cells are separate blocks."""
+    HTML tags; each paragraph is a block, and so is each table, read row by row with each row's
+    cells joined: a table copied cell by cell is found as the notes' row (or rows) would be."""
     text = re.sub(r"^---\n.*?\n---\n", "", text, flags=re.DOTALL)
     text = re.sub(r"^\s*\{\{.*\}\}\s*$", "", text, flags=re.MULTILINE)
     text = re.sub(r"^```.*?^```", "", text, flags=re.DOTALL | re.MULTILINE)
     text = re.sub(r"\$\$.*?\$\$|\$[^$\n]*\$", " ", text, flags=re.DOTALL)
     text = re.sub(r"(!?)\[([^\]]*)\]\([^)]*\)", r"\2", text)
     text = re.sub(r"<[^>]+>|\{[:.#][^}]*\}", " ", text)
-    yield from re.split(r"\n\s*\n|\|", text)
+    text = TABLE_RULE.sub("", text)
+    for block in re.split(r"\n\s*\n", text):
+        # a cell boundary is only a space between words, as in the notes' own tables
+        yield block.replace("|", " ")
 
 
 def data_prose(value: object) -> Iterator[str]:

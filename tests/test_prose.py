@@ -9,6 +9,7 @@ from tests.prose import (
     RUN,
     copied_runs,
     load_runs,
+    markdown_prose,
     seed_fingerprints,
     seed_text,
     seeds_dir,
@@ -37,6 +38,8 @@ ALLOWED = [
     "can be fine-tuned for specific purposes",
     # table values: the OpenAI column of the LLM timeline
     "GPT-1 2018, GPT-2 2019, GPT-3 2020, GPT-3.5 2022, GPT-4 2023",
+    # table values: the context windows the notes give, read row by row
+    "GPT-3.5: 4K → 16K tokens GPT-4: 8K → 128K tokens Claude 3: 200K tokens Gemini 1.5: 1M tokens",
     # the notes' examples
     "The cat drank the milk because it was hungry.",
     "The cat drank the milk because it was sweet.",
@@ -87,6 +90,33 @@ def test_the_check_catches_a_copied_sentence() -> None:
     assert copied_runs(words(copied), known)
     reordered = "Given all earlier words of a sentence, transformers learn to predict the next one."
     assert not copied_runs(words(reordered), known)
+
+
+def test_the_check_catches_a_copied_table() -> None:
+    # a row of the notes' image-model table, split into cells, is found once its cells are joined
+    known = load_runs()
+    row = (
+        "Intro.\n\n| Aspect | GAN | VAE | Diffusion |\n| --- | --- | --- | ---: |\n"
+        "| Training cost | high, due to adversarial competition | low to moderate "
+        "| very high, due to iterative learning |\n"
+    )
+    assert [run for block in markdown_prose(row) for run in copied_runs(words(block), known)]
+    # rows too short to be caught alone are caught together, as the notes run them on
+    rows = (
+        "| Aspect | Traditional Software | Generative AI |\n|---|---|---|\n"
+        "| Output | Deterministic | Probabilistic |\n"
+        "| Debugging | Read the code | Prompt engineering + eval |\n"
+    )
+    assert [run for block in markdown_prose(rows) for run in copied_runs(words(block), known)]
+    # the same table in the site's own words passes, and a table's cells do not run on into
+    # the paragraph after it
+    own = (
+        "| | Classic program | Generative model |\n|---|---|---|\n"
+        "| What comes out | the same answer each time | a sample that may differ |\n"
+        "| How to find a fault | step through the code | evaluate many outputs |\n"
+    )
+    assert not [run for block in markdown_prose(own) for run in copied_runs(words(block), known)]
+    assert len(list(markdown_prose(rows + "\nA paragraph.\n"))) == 2
 
 
 def test_allowed_facts_are_the_notes_own_words() -> None:

@@ -1,75 +1,247 @@
-"""VAE sampling: the reparameterisation z = μ + σ·ε with the numbers of the course notes.
+"""A trained VAE's latent map: every 8×8 digit it knows, laid out on two numbers z₁, z₂.
 
-The encoder's output for one image is μ = [1.0, −0.5] and log σ² = [0.1, 0.2]. Sampling many z
-shows the spread the decoder has to cope with; the ellipses are where 39 % (1σ) and 86 % (2σ) of
-the samples should fall. The decoder here is hand-built, not trained: moving z morphs a "1" into
-a "0" (z₁) and slants it (z₂), to show what walking a smooth 2-D latent space looks like.
+The map is the decoder's image at each point of a grid over z₁, z₂ in [−3, 3]; the coloured dots
+are the 359 held-out digits, each at the μ its encoder gives it. Pick one: its μ and σ (the 1σ and
+2σ ellipses of q(z | x)) appear on the map, a z = μ + σ·ε is drawn with the seed and decoded next
+to the original, and the two terms of its ELBO are measured. The z₁, z₂ sliders decode any point
+(they start at the course notes' z = [1.2, −0.6]).
 """
+
+import base64
+from html import escape
 
 import numpy as np
 
-from genai_course import svg, vae
-from genai_course.demo import Number, Panel, Slider, View
+from genai_course import digits, svg, vae
+from genai_course.demo import ControlState, Number, Panel, Slider, Toggle, View
+
+MODEL = vae.load_model()
+HELD_OUT = digits.heldout()
+EXTENT = 3.0  # the map shows z₁ and z₂ from −3 to 3: the prior N(0, I) puts 99.7 % of z there
+CELLS = 10  # decoded images across the map
+DRAWS = 64  # draws of ε for the reconstruction term's average
+# a colour per digit, readable on black and on white ink (Okabe–Ito, and two more)
+DIGIT_COLOURS = ["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7",
+                 "#ffffff", "#8e44ad", "#ff4f6e"]  # fmt: skip
+
+# none of these change with the controls: decode the map and encode the digits once
+GRID, _ = vae.latent_grid(MODEL, EXTENT, CELLS)
+MU, LOG_VAR = vae.encode(MODEL, HELD_OUT.images)
 
 CONTROLS = [
-    Slider("samples", "Number of samples z", 10, 5000, 10, default=1000),
-    Number("seed", "Random seed", 0, 2**32 - 1, default=0, integer=True),
-    Slider("z1", "Walk the latent space: z₁", -3, 3, 0.1, default=1.2),
-    Slider("z2", "Walk the latent space: z₂", -3, 3, 0.1, default=-0.6),
+    Slider("example", "Held-out digit number", 1, len(HELD_OUT.images), 1, default=5),
+    Number("seed", "Random seed for ε", 0, 2**32 - 1, default=0, integer=True),
+    Slider("z1", "Decode a point: z₁", -EXTENT, EXTENT, 0.1, default=1.2),
+    Slider("z2", "Decode a point: z₂", -EXTENT, EXTENT, 0.1, default=-0.6),
+    Toggle("dots", "Show the held-out digits on the map", default=True),
 ]
 
 
-def render(samples: int, seed: int, z1: float, z2: float) -> View:
-    mu, log_var = np.array(vae.SEED_MU), np.array(vae.SEED_LOG_VAR)
-    z = vae.sample_latents(mu, log_var, samples, np.random.default_rng(seed))
+def control_states(values: dict) -> dict[str, ControlState]:
+    """Say which digit the chosen number is, next to its slider."""
+    label = HELD_OUT.labels[values["example"] - 1]
+    return {"example": ControlState(note=f"Held-out image {values['example']} is a {label}.")}
+
+
+def png(pixels: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(svg.png_bytes(pixels)).decode()
+
+
+def tiled(images: np.ndarray) -> np.ndarray:
+    """[rows, columns, 8, 8] -> one picture, a dark line of one pixel between the images."""
+    rows, columns = images.shape[:2]
+    out = np.full((rows * 9 - 1, columns * 9 - 1), 0.25)
+    for r in range(rows):
+        for c in range(columns):
+            out[r * 9 : r * 9 + 8, c * 9 : c * 9 + 8] = images[r, c]
+    return out
+
+
+def latent_map(
+    mu: np.ndarray, log_var: np.ndarray, z: np.ndarray, point: np.ndarray, dots: bool, label: int
+) -> str:
+    """The decoded grid, the held-out μ as dots, the chosen image's ellipses, z and the point."""
+    pad, size = 24.0, svg.WIDTH - 30.0
+    height = pad + size + 30 + 2 * svg.LINE
+
+    def xy(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p = np.asarray(p, dtype=np.float64)
+        return pad + (p[..., 0] + EXTENT) / (2 * EXTENT) * size, 6 + (EXTENT - p[..., 1]) / (
+            2 * EXTENT
+        ) * size
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'viewBox="0 0 {svg.WIDTH:.0f} {height:.0f}" width="100%" role="img" '
+        f'aria-labelledby="vae-map-title vae-map-desc" font-size="{svg.FONT}" '
+        f'fill="currentColor" class="gc-svg">'
+        f'<title id="vae-map-title">The latent map of the trained VAE</title>'
+        f'<desc id="vae-map-desc">Decoded digits on a {CELLS} by {CELLS} grid of z₁, z₂ from '
+        f"−3 to 3{'; the held-out digits at their μ, coloured by digit' if dots else ''}; the "
+        f"chosen {label} at μ = [{mu[0]:.2f}, {mu[1]:.2f}] with its 1σ and 2σ ellipses, the "
+        f"sample z = [{z[0]:.2f}, {z[1]:.2f}] and the decoded point [{point[0]:.1f}, "
+        f"{point[1]:.1f}].</desc>"
+        f'<image xlink:href="{png(tiled(GRID))}" x="{pad}" y="6" width="{size}" height="{size}" '
+        f'preserveAspectRatio="none" style="image-rendering:pixelated"/>'
+    ]
+    # axes: z₁ across, z₂ up
+    for v in (-EXTENT, 0.0, EXTENT):
+        x, _ = xy(np.array([v, 0.0]))
+        _, y = xy(np.array([0.0, v]))
+        anchor = {-EXTENT: "start", 0.0: "middle", EXTENT: "end"}[v]
+        parts.append(
+            f'<text x="{x:.1f}" y="{6 + size + 14:.1f}" text-anchor="{anchor}">{v:g}</text>'
+            f'<text x="{pad - 4}" y="{y + 4:.1f}" text-anchor="end">{v:g}</text>'
+        )
+    parts.append(
+        f'<text x="{pad + size / 2:.1f}" y="{6 + size + 28:.1f}" text-anchor="middle">z₁</text>'
+        f'<text x="{pad - 4}" y="{6 + size / 2 - 16:.1f}" text-anchor="end">z₂</text>'
+    )
+    if dots:
+        xs, ys = xy(MU)
+        parts.append(
+            "".join(
+                f'<circle cx="{a:.1f}" cy="{b:.1f}" r="1.9" fill="{DIGIT_COLOURS[d]}" '
+                f'stroke="#000" stroke-width="0.5"/>'
+                for a, b, d in zip(xs, ys, HELD_OUT.labels, strict=True)
+            )
+        )
+    for k, dash in ((1.0, ""), (2.0, ' stroke-dasharray="5 3"')):
+        ex, ey = xy(vae.sigma_ellipse(mu, log_var, k))
+        outline = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(ex, ey, strict=True))
+        # a dark edge under the colour: the outline stays visible on white ink and black paper
+        parts.append(
+            f'<polygon points="{outline}" fill="none" stroke="#000" stroke-width="4"{dash}/>'
+            f'<polygon points="{outline}" fill="none" stroke="#ff4f6e" stroke-width="2"{dash}>'
+            f"<title>{k:g}σ ellipse of q(z | x)</title></polygon>"
+        )
+    for name, (px, py), colour in (("μ", mu, "#ff4f6e"), ("z", z, "#ffffff")):
+        cx, cy = xy(np.array([px, py]))
+        parts.append(
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{colour}" stroke="#000" '
+            f'stroke-width="1.5"><title>{name}</title></circle>'
+        )
+    cx, cy = xy(np.asarray(point))
+    parts.append(
+        f'<path d="M{cx - 6:.1f},{cy:.1f}H{cx + 6:.1f}M{cx:.1f},{cy - 6:.1f}V{cy + 6:.1f}" '
+        f'stroke="#000" stroke-width="4"/><path d="M{cx - 6:.1f},{cy:.1f}H{cx + 6:.1f}'
+        f'M{cx:.1f},{cy - 6:.1f}V{cy + 6:.1f}" stroke="#f0e442" stroke-width="2">'
+        f"<title>decoded point</title></path>"
+    )
+    # the legend: what each colour and mark is
+    legend_y = 6 + size + 30 + svg.FONT
+    if dots:
+        parts.append(f'<text x="4" y="{legend_y:.1f}">digits</text>')
+        for d in range(10):
+            lx = 52 + d * 22.5
+            parts.append(
+                f'<circle cx="{lx:.1f}" cy="{legend_y - 4:.1f}" r="4" fill="{DIGIT_COLOURS[d]}" '
+                f'stroke="currentColor" stroke-width="0.8"/>'
+                f'<text x="{lx + 6:.1f}" y="{legend_y:.1f}">{d}</text>'
+            )
+    marks_y = legend_y + svg.LINE
+    parts.append(
+        f'<circle cx="8" cy="{marks_y - 4:.1f}" r="4" fill="#ff4f6e" stroke="currentColor"/>'
+        f'<text x="16" y="{marks_y:.1f}">μ, σ ellipses</text>'
+        f'<circle cx="116" cy="{marks_y - 4:.1f}" r="4" fill="#ffffff" stroke="currentColor"/>'
+        f'<text x="124" y="{marks_y:.1f}">z = μ+σε</text>'
+        f'<path d="M196,{marks_y - 4:.1f}h12M202,{marks_y - 10:.1f}v12" stroke="currentColor" '
+        f'stroke-width="2"/><text x="212" y="{marks_y:.1f}">point</text>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def four_images(images: list[np.ndarray], names: list[str], description: str) -> str:
+    """Images two by two, each with its name underneath."""
+    side, gap = 112.0, 16.0
+    left = (svg.WIDTH - 2 * side - gap) / 2
+    row_h = side + svg.LINE + 8
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'viewBox="0 0 {svg.WIDTH:.0f} {2 * row_h:.0f}" width="100%" role="img" '
+        f'aria-labelledby="vae-images-title vae-images-desc" font-size="{svg.FONT}" '
+        f'fill="currentColor" class="gc-svg"><title id="vae-images-title">The chosen digit, '
+        f'encoded, sampled and decoded</title><desc id="vae-images-desc">{escape(description)}'
+        f"</desc>"
+    ]
+    for n, (image, name) in enumerate(zip(images, names, strict=True)):
+        x, y = left + (n % 2) * (side + gap), (n // 2) * row_h
+        parts.append(
+            f'<image xlink:href="{png(image)}" x="{x:.1f}" y="{y:.1f}" width="{side:.0f}" '
+            f'height="{side:.0f}" preserveAspectRatio="none" style="image-rendering:pixelated"/>'
+            f'<text x="{x + side / 2:.1f}" y="{y + side + svg.LINE:.1f}" text-anchor="middle">'
+            f"{escape(name)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render(example: int, seed: int, z1: float, z2: float, dots: bool) -> View:
+    x, label = HELD_OUT.images[example - 1], int(HELD_OUT.labels[example - 1])
+    mu, log_var = MU[example - 1], LOG_VAR[example - 1]
     sigma = vae.sigma(log_var)
-    inside = float(np.mean(vae.mahalanobis(z, mu, log_var) <= 1.0))
+    # DRAWS draws of ε; the first one is the sample shown
+    eps = np.random.default_rng(seed).standard_normal((DRAWS, 2))
+    z = vae.reparameterize(mu, log_var, eps[0])
+    point = np.array([z1, z2])
+    elbo, recon, kl = (float(t[0]) for t in vae.elbo(MODEL, x[None], eps[None]))
+    one_draw = float(vae.reconstruction_term(MODEL, x, z))
     summary = (
-        f"{samples} samples: mean [{z[:, 0].mean():.2f}, {z[:, 1].mean():.2f}] (μ = [1.0, −0.5]), "
-        f"spread [{z[:, 0].std():.2f}, {z[:, 1].std():.2f}] (σ = [{sigma[0]:.2f}, "
-        f"{sigma[1]:.2f}]); {inside:.0%} inside the 1σ ellipse (expected "
-        f"{vae.ellipse_mass(1.0):.0%})."
+        f"Held-out image {example}, a {label}: μ = [{mu[0]:.2f}, {mu[1]:.2f}], σ = "
+        f"[{sigma[0]:.2f}, {sigma[1]:.2f}]; ELBO ≈ {elbo:.2f} nats = reconstruction "
+        f"{recon:.2f} − KL {kl:.2f}."
     )
-    stats = np.array(
-        [
-            [mu[0], sigma[0], z[:, 0].mean(), z[:, 0].std()],
-            [mu[1], sigma[1], z[:, 1].mean(), z[:, 1].std()],
-        ]
-    )
+    names = ["original x", "decoded at μ", "decoded at z", f"at [{z1:.1f}, {z2:.1f}]"]
+    images = [x, vae.decode(MODEL, mu), vae.decode(MODEL, z), vae.decode(MODEL, point)]
+    terms = np.array([-recon, kl, -elbo])
     return View(
         [
             Panel(
-                "Samples z = μ + σ·ε",
-                svg.scatter(
-                    z,
-                    title="Sampled latent vectors",
-                    description=summary,
-                    outlines={
-                        "1σ": vae.sigma_ellipse(mu, log_var, 1.0),
-                        "2σ": vae.sigma_ellipse(mu, log_var, 2.0),
-                    },
-                    marked={"z = [1.2, −0.6]": vae.SEED_Z, "here": (z1, z2)},
-                    extent=3.5,
-                    id_prefix="vae-samples",
+                "The latent map",
+                latent_map(mu, log_var, z, point, dots, label),
+                caption=f"μ = [{mu[0]:.2f}, {mu[1]:.2f}], σ = [{sigma[0]:.2f}, {sigma[1]:.2f}]; "
+                f"z = μ + σ·ε = [{z[0]:.2f}, {z[1]:.2f}] with ε = [{eps[0, 0]:.2f}, "
+                f"{eps[0, 1]:.2f}].",
+            ),
+            Panel(
+                f"Held-out image {example} (a {label}), encoded and decoded",
+                four_images(
+                    images,
+                    names,
+                    f"The original {label}; the decoder's image at μ; at the sample z = "
+                    f"[{z[0]:.2f}, {z[1]:.2f}]; and at the point [{z1:.1f}, {z2:.1f}].",
                 ),
                 alt=svg.data_table(
-                    stats,
+                    np.array([[mu[0], mu[1]], [sigma[0], sigma[1]], [z[0], z[1]], [z1, z2]]),
+                    ["μ", "σ", "sampled z", "decoded point"],
                     ["z₁", "z₂"],
-                    ["μ", "σ", "sample mean", "sample std"],
-                    caption="Analytic and sampled statistics",
+                    caption="Where each decoded image comes from",
                 ),
             ),
             Panel(
-                f"Decoded image at z = [{z1:.1f}, {z2:.1f}]",
-                svg.image(
-                    vae.decoder(np.array([z1, z2])),
-                    title="Decoder output",
-                    description=f"The hand-built decoder's 28 × 28 image for z = "
-                    f"[{z1:.1f}, {z2:.1f}].",
-                    size=168,
-                    id_prefix="vae-decoded",
+                "The two terms of its ELBO",
+                svg.bar_chart(
+                    terms,
+                    ["−recon.", "KL", "−ELBO"],
+                    title="The ELBO's terms for this image, as costs in nats",
+                    description=summary,
+                    id_prefix="vae-elbo",
                 ),
-                caption="A 28 × 28 image, like the notes' decoder output (28, 28, 1).",
+                alt=svg.data_table(
+                    np.array([[recon], [one_draw], [kl], [elbo]]),
+                    [
+                        f"reconstruction term (average of {DRAWS} draws)",
+                        "log p(x | z) at the sample shown",
+                        "KL(q(z | x) ‖ N(0, I))",
+                        "ELBO",
+                    ],
+                    ["nats"],
+                    caption="The ELBO of the chosen image",
+                ),
+                caption=f"ELBO = reconstruction − KL = {recon:.2f} − {kl:.2f} = {elbo:.2f} nats "
+                f"(the reconstruction term averages log p(x | z) over {DRAWS} draws of z; at the "
+                f"one shown it is {one_draw:.2f}).",
             ),
         ],
         summary=summary,
@@ -77,4 +249,4 @@ def render(samples: int, seed: int, z1: float, z2: float) -> View:
 
 
 if __name__ == "__main__":
-    print(render(1000, 0, 1.2, -0.6).summary)
+    print(render(5, 0, 1.2, -0.6, True).summary)

@@ -1,5 +1,8 @@
-"""Tests for genai_course.vae: the seed's numbers, sampling, KL, contours, the decoder."""
+"""Tests for genai_course.vae: the seed's numbers, sampling, KL, contours, and the trained VAE
+(NumPy against the training script's PyTorch outputs, the report's held-out figures, sampling)."""
 
+import hashlib
+import json
 import math
 from collections.abc import Callable
 
@@ -9,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from genai_course import vae
+from genai_course import digits, vae
+from tests.conftest import ROOT
 
 MU = np.array(vae.SEED_MU)
 LOG_VAR = np.array(vae.SEED_LOG_VAR)
@@ -169,53 +173,6 @@ def test_ellipse_mass_matches_chi_squared() -> None:
     assert vae.ellipse_mass(2.0) == pytest.approx(0.8647, abs=1e-4)
 
 
-# --- the hand-built decoder -----------------------------------------------------------------------
-
-
-def test_decoder_draws_a_glyph_in_range() -> None:
-    glyph = vae.decoder(np.array(vae.SEED_Z))
-    assert glyph.shape == (28, 28)
-    assert glyph.min() >= 0.0 and glyph.max() <= 1.0
-    assert glyph.max() > 0.9 and glyph.min() < 0.01  # ink and background
-    np.testing.assert_array_equal(glyph, vae.decoder(np.array(vae.SEED_Z)))
-    assert vae.decoder(np.zeros(2), size=16).shape == (16, 16)
-
-
-def test_decoder_batches_like_single_calls() -> None:
-    zs = np.array([[[-2.0, 1.0], [0.0, 0.0], [2.5, -1.5]]])  # [1, 3, 2]
-    glyphs = vae.decoder(zs)
-    assert glyphs.shape == (1, 3, 28, 28)
-    assert vae.decoder(np.zeros((0, 2))).shape == (0, 28, 28)
-    for j in range(3):
-        np.testing.assert_array_equal(glyphs[0, j], vae.decoder(zs[0, j]))
-
-
-def test_decoder_walks_from_a_bar_to_a_ring() -> None:
-    bar, ring = vae.decoder(np.array([-3.0, 0.0])), vae.decoder(np.array([3.0, 0.0]))
-    # a ring has a hole in the middle; a bar is inked there
-    assert bar[14, 14] > 0.9 and ring[14, 14] < 0.01
-    ink = [vae.decoder(np.array([a, 0.0])).sum() for a in np.linspace(-3, 3, 7)]
-    assert ink == sorted(ink)
-
-
-@settings(deadline=None, max_examples=40)
-@given(finite, finite)
-def test_second_coordinate_mirrors_the_slant(a: float, b: float) -> None:
-    np.testing.assert_allclose(
-        vae.decoder(np.array([a, -b])), vae.decoder(np.array([a, b]))[:, ::-1], atol=1e-12
-    )
-
-
-@settings(deadline=None, max_examples=40)
-@given(finite, finite, st.floats(-1.0, 1.0), st.floats(-1.0, 1.0))
-def test_nearby_latents_draw_similar_glyphs(a: float, b: float, da: float, db: float) -> None:
-    z = np.array([a, b])
-    step = 1e-3 * np.array([da, db])
-    change = np.max(np.abs(vae.decoder(z + step) - vae.decoder(z)))
-    # smooth: a step in z moves no pixel by more than ~1.4× the step (measured on [−3, 3]²)
-    assert change <= 3 * np.max(np.abs(step)) + 1e-12
-
-
 # --- bad input ------------------------------------------------------------------------------------
 
 
@@ -240,7 +197,205 @@ def test_bad_input() -> None:
         vae.sigma_ellipse(MU, LOG_VAR, k=0.0)
     with pytest.raises(ValueError, match="k must be >= 0"):
         vae.ellipse_mass(-1.0)
+
+
+# --- the trained VAE ------------------------------------------------------------------------------
+
+NPZ = ROOT / "src" / "genai_course" / "data" / "digit_vae.npz"
+REPORT = json.loads((ROOT / "training" / "digit_vae_report.json").read_text(encoding="utf-8"))
+# inputs and the training script's PyTorch outputs on the shipped weights (float64 both sides)
+REFERENCE = dict(np.load(ROOT / "tests" / "data" / "digit_vae_reference.npz"))
+MODEL = vae.load_model()
+# NumPy and PyTorch compute in float64 from the same float16 weights: they agree to rounding
+TOLERANCE = 1e-9
+
+
+def test_npz_is_the_one_the_report_describes() -> None:
+    data = NPZ.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == REPORT["weights_sha256"]
+    assert len(data) == REPORT["weights_bytes"] < 100_000
+    with np.load(NPZ) as npz:
+        assert {npz[k].dtype for k in npz.files} == {np.dtype(np.float16)}
+    assert vae.count_parameters(MODEL) == REPORT["parameters"] == 34_884
+    assert MODEL.latent == 2 and vae.EVALUATIONS_PER_IMAGE == 1
+
+
+def test_weights_are_read_only_and_loaded_once() -> None:
+    assert vae.load_model() is MODEL
+    with pytest.raises(ValueError, match="read-only"):
+        MODEL.W_h[0, 0] = 1.0
+
+
+def test_numpy_matches_the_pytorch_model_on_the_shipped_weights() -> None:
+    x = REFERENCE["x"].reshape(-1, 8, 8)
+    mu, log_var = vae.encode(MODEL, x)
+    np.testing.assert_allclose(mu, REFERENCE["mu"], rtol=0, atol=TOLERANCE)
+    np.testing.assert_allclose(log_var, REFERENCE["log_var"], rtol=0, atol=TOLERANCE)
+    z = vae.reparameterize(mu[0], log_var[0], REFERENCE["eps"][0])
+    np.testing.assert_allclose(z, REFERENCE["z"][0], rtol=0, atol=TOLERANCE)
+    y = vae.decode(MODEL, REFERENCE["z"])
+    assert y.shape == (len(x), 8, 8)
+    np.testing.assert_allclose(y.reshape(len(x), 64), REFERENCE["y"], rtol=0, atol=TOLERANCE)
+    recon = vae.reconstruction_term(MODEL, x, REFERENCE["z"])
+    np.testing.assert_allclose(recon, REFERENCE["reconstruction_term"], rtol=0, atol=TOLERANCE)
+    kl = [vae.kl_divergence(m, lv) for m, lv in zip(mu, log_var, strict=True)]
+    np.testing.assert_allclose(kl, REFERENCE["kl_term"], rtol=0, atol=TOLERANCE)
+    grid = vae.decode(MODEL, REFERENCE["grid_z"]).reshape(-1, 64)
+    np.testing.assert_allclose(grid, REFERENCE["grid_y"], rtol=0, atol=TOLERANCE)
+    # the reference images are the shipped held-out ones
+    shipped = digits.heldout().images[REFERENCE["indices"]]
+    np.testing.assert_array_equal(shipped, x)
+
+
+def test_reconstruction_term_is_the_bernoulli_log_likelihood_written_out() -> None:
+    x = digits.heldout().images[:3]
+    z = np.array([[0.3, -1.0], [1.2, -0.6], [-2.0, 2.0]])
+    y = vae.decode(MODEL, z)
+    by_hand = [
+        sum(
+            xi * math.log(yi) + (1 - xi) * math.log(1 - yi)
+            for xi, yi in zip(x[n].ravel(), y[n].ravel(), strict=True)
+        )
+        for n in range(3)
+    ]
+    np.testing.assert_allclose(vae.reconstruction_term(MODEL, x, z), by_hand, rtol=1e-12)
+    assert np.all(vae.reconstruction_term(MODEL, x, z) < 0)
+
+
+def test_the_reports_heldout_figures_are_reproduced() -> None:
+    config = REPORT["config"]
+    figures = vae.heldout_figures(
+        MODEL, digits.heldout().images, samples=config["eval_samples"], seed=config["eval_seed"]
+    )
+    for name, value in figures.items():
+        assert value == pytest.approx(REPORT["heldout"][name], abs=1e-9), name
+    held = REPORT["heldout"]
+    assert held["elbo"] == pytest.approx(held["reconstruction_term"] - held["kl_term"], abs=1e-9)
+    # float16 storage changed the held-out ELBO by less than 0.01 nats
+    assert abs(held["elbo"] - REPORT["heldout_float32_weights"]["elbo"]) < 0.01
+    # the figures the page text quotes
+    assert round(held["elbo"], 2) == -24.10
+    assert round(held["reconstruction_term"], 2) == -21.16
+    assert round(held["kl_term"], 2) == 2.93
+
+
+def test_elbo_terms_and_monte_carlo_kl() -> None:
+    x = digits.heldout().images[:5]
+    eps = np.random.default_rng(3).standard_normal((5, 7, 2))
+    total, recon, kl = vae.elbo(MODEL, x, eps)
+    np.testing.assert_allclose(total, recon - kl, rtol=0, atol=1e-12)
+    mu, log_var = vae.encode(MODEL, x)
+    # KL as E_q[log q(z) − log p(z)], estimated from 200 000 draws, within five standard errors
+    rng = np.random.default_rng(11)
+    for n in range(5):
+        q = stats.multivariate_normal(mu[n], np.diag(np.exp(log_var[n])))
+        z = q.rvs(200_000, random_state=rng)
+        ratio = q.logpdf(z) - stats.multivariate_normal(np.zeros(2)).logpdf(z)
+        assert abs(ratio.mean() - kl[n]) < 5 * ratio.std() / math.sqrt(len(z))
+    # one draw: the reconstruction term is log p(x | z) at z = μ + σ·ε
+    one = vae.elbo(MODEL, x[:1], eps[:1, :1])[1]
+    z0 = vae.reparameterize(mu[0], log_var[0], eps[0, 0])
+    assert one[0] == pytest.approx(vae.reconstruction_term(MODEL, x[0], z0), abs=1e-12)
+
+
+def test_heldout_codes_fill_the_region_the_prior_draws_from() -> None:
+    held = digits.heldout()
+    mu, log_var = vae.encode(MODEL, held.images)
+    # the KL term pulls the codes towards N(0, I): centred, and nearly all inside the map's ±3
+    assert np.all(np.abs(mu.mean(axis=0)) < 0.5)
+    assert np.mean(np.all(np.abs(mu) < 3.0, axis=1)) > 0.99
+    assert np.all(vae.sigma(log_var) < 1.0)
+    # the digits sit in different places: a digit's codes lie nearer their own centre
+    centres = np.array([mu[held.labels == d].mean(axis=0) for d in range(10)])
+    nearest = np.argmin(((mu[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+    assert np.mean(nearest == held.labels) > 0.6
+
+
+def test_sample_images_is_seeded_and_in_range() -> None:
+    a = vae.sample_images(MODEL, 16, np.random.default_rng(5))
+    b = vae.sample_images(MODEL, 16, np.random.default_rng(5))
+    assert a.shape == (16, 8, 8)
+    np.testing.assert_array_equal(a, b)
+    assert np.all((a >= 0) & (a <= 1))
+    assert not np.array_equal(a, vae.sample_images(MODEL, 16, np.random.default_rng(6)))
+    # z from N(0, I), decoded: the same as decoding the draws by hand
+    z = np.random.default_rng(5).standard_normal((16, 2))
+    np.testing.assert_array_equal(a, vae.decode(MODEL, z))
+    assert vae.sample_images(MODEL, 0, np.random.default_rng(0)).shape == (0, 8, 8)
+
+
+def test_latent_grid_rows_run_from_the_top() -> None:
+    images, centres = vae.latent_grid(MODEL, 3.0, 6)
+    assert images.shape == (6, 6, 8, 8)
+    np.testing.assert_allclose(centres, [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5])
+    np.testing.assert_allclose(images[0, 1], vae.decode(MODEL, np.array([-1.5, 2.5])), atol=1e-15)
+    np.testing.assert_allclose(images[5, 0], vae.decode(MODEL, np.array([-2.5, -2.5])), atol=1e-15)
+
+
+def test_trained_model_bad_input() -> None:
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="not conditional"):
+        vae.sample_images(MODEL, 4, rng, digit=3)
+    for n in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="n must be a whole number"):
+            vae.sample_images(MODEL, n, rng)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"shape \[\.\.\., 8, 8\]"):
+        vae.encode(MODEL, np.zeros(64))
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        vae.encode(MODEL, np.full((8, 8), 2.0))
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        vae.encode(MODEL, np.full((8, 8), np.nan))
     with pytest.raises(ValueError, match="z must have 2 numbers"):
-        vae.decoder(np.zeros(3))
-    with pytest.raises(ValueError, match="size must be"):
-        vae.decoder(np.zeros(2), size=4)
+        vae.decode(MODEL, np.zeros(3))
+    with pytest.raises(ValueError, match="z must be finite"):
+        vae.decode(MODEL, np.array([np.inf, 0.0]))
+    with pytest.raises(ValueError, match=r"eps must have shape \[n, S, 2\]"):
+        vae.elbo(MODEL, np.zeros((2, 8, 8)), np.zeros((3, 1, 2)))
+    with pytest.raises(ValueError, match="extent must be"):
+        vae.latent_grid(MODEL, 0.0, 4)
+
+
+# --- the demo -------------------------------------------------------------------------------------
+
+
+def _run_demo(raw: dict[str, str]) -> dict[str, object]:
+    from genai_course.demo import run_demo
+
+    source = (ROOT / "demos" / "vae.py").read_text(encoding="utf-8")
+    result: dict[str, object] = json.loads(run_demo(source, "vae", raw))
+    return result
+
+
+def test_demo_shows_the_chosen_digit_on_the_map_with_its_elbo() -> None:
+    result = _run_demo({"example": "12", "seed": "3"})
+    assert result["ok"], result
+    panels = result["panels"]
+    assert isinstance(panels, list) and len(panels) == 3
+    the_map = panels[0]["svg"]
+    # every held-out digit is a dot, plus the legend's ten
+    assert the_map.count('r="1.9"') == len(digits.heldout().images)
+    assert the_map.count("σ ellipse of q(z | x)") == 2
+    x = digits.heldout().images[11]
+    label = int(digits.heldout().labels[11])
+    eps = np.random.default_rng(3).standard_normal((64, 2))
+    total, recon, kl = (float(t[0]) for t in vae.elbo(MODEL, x[None], eps[None]))
+    assert result["summary"].startswith(f"Held-out image 12, a {label}:")  # type: ignore[union-attr]
+    assert f"ELBO ≈ {total:.2f} nats = reconstruction {recon:.2f} − KL {kl:.2f}." in str(
+        result["summary"]
+    )
+    assert result["controls"]["example"]["note"] == f"Held-out image 12 is a {label}."  # type: ignore[index]
+    hidden = _run_demo({"example": "12", "seed": "3", "dots": "false"})
+    assert hidden["panels"][0]["svg"].count('r="1.9"') == 0  # type: ignore[index]
+
+
+def test_demo_rejects_out_of_range_values_with_a_message() -> None:
+    for control, value, message in [
+        ("example", "0", "between 1 and 359"),
+        ("example", "360", "between 1 and 359"),
+        ("seed", "-1", "between 0 and 4294967295"),
+        ("z1", "3.5", "between -3 and 3"),
+        ("example", "2.5", "whole number"),
+    ]:
+        result = _run_demo({control: value})
+        assert not result["ok"]
+        assert message in result["errors"][control], result  # type: ignore[index]

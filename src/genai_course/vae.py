@@ -1,35 +1,64 @@
-"""The sampling step of a variational autoencoder (Kingma & Welling 2013).
+"""A variational autoencoder (Kingma & Welling 2013) trained on the 8×8 digits, run in NumPy.
 
-The encoder does not output a point but a Gaussian: a mean μ and a log-variance log σ² per
-latent dimension. A latent vector is drawn with the reparameterisation trick
+The weights were trained once, offline, by ``training/train_digit_vae.py`` (PyTorch, CPU) and ship
+as ``data/digit_vae.npz`` (float16). The model is the paper's (appendix C), at the digits' size,
+with a 2-D latent so that the whole latent space fits on a screen::
 
-    z = μ + σ · ε,      σ = exp(½ · log σ²),      ε ~ N(0, I)
+    h = tanh(x W_h + b_h)                        encoder q(z | x) = N(μ, σ²):
+    μ = h W_μ + b_μ,   log σ² = h W_σ + b_σ       a mean and a log-variance per latent dimension
+    z = μ + σ · ε,     σ = exp(½ · log σ²),  ε ~ N(0, I)          the reparameterisation trick
+    y = sigmoid(tanh(z W_d + b_d) W_y + b_y)     decoder p(x | z): each pixel inked with prob. y
 
-so the randomness sits in ε and gradients can flow through μ and σ. Training keeps each Gaussian
-close to N(0, I) with the KL divergence
+x is an image's 64 pixels in [0, 1] (the share of a 4×4 block of the original scan that was inked).
+Training maximises the evidence lower bound (ELBO) of each training image,
 
-    KL(N(μ, σ²) ‖ N(0, I)) = ½ · Σ_i (σ_i² + μ_i² − 1 − log σ_i²).
+    ELBO(x) = E_q[log p(x | z)] − KL(q(z | x) ‖ N(0, I)),
+    log p(x | z) = Σ_i x_i log y_i + (1 − x_i) log(1 − y_i)              (Bernoulli, in nats)
+    KL(N(μ, σ²) ‖ N(0, I)) = ½ · Σ_j (σ_j² + μ_j² − 1 − log σ_j²),
 
-The seed's encoder output is μ = [1.0, −0.5], log σ² = [0.1, 0.2], giving σ = [e^0.05, e^0.1] ≈
-[1.051, 1.105], and one sampled z = [1.2, −0.6].
+so the first term asks the decoder to rebuild x from a z drawn near μ, and the KL term pulls every
+image's Gaussian towards N(0, I): the codes fill one region around 0 without gaps, which is why a
+z drawn from N(0, I) decodes to a digit (``sample_images``). The expectation is estimated by
+Monte Carlo, averaging log p(x | z) over draws of ε.
 
-``decoder`` here is hand-built, not trained: a fixed formula that draws a 28 × 28 glyph whose shape
-changes smoothly with a 2-D z, so walking the latent space can be shown without shipping a model.
+The course notes' worked example stays: μ = [1.0, −0.5], log σ² = [0.1, 0.2], giving
+σ = [e^0.05, e^0.1] ≈ [1.051, 1.105], and one sampled z = [1.2, −0.6].
+
+Everything is computed in float64 from the float16 weights, so the held-out figures of the
+training report are reproduced (``heldout_figures``).
 """
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "EVALUATIONS_PER_IMAGE",
+    "PIXELS",
     "SEED_LOG_VAR",
     "SEED_MU",
     "SEED_Z",
-    "decoder",
+    "VAE",
+    "count_parameters",
+    "decode",
+    "decode_logits",
+    "elbo",
     "ellipse_mass",
+    "encode",
     "gaussian_pdf",
+    "heldout_figures",
     "kl_divergence",
+    "latent_grid",
+    "load_model",
     "mahalanobis",
+    "read_model",
+    "reconstruction_term",
     "reparameterize",
+    "sample_images",
     "sample_latents",
     "sigma",
     "sigma_ellipse",
@@ -41,6 +70,10 @@ FloatArray = npt.NDArray[np.float64]
 SEED_MU = (1.0, -0.5)
 SEED_LOG_VAR = (0.1, 0.2)
 SEED_Z = (1.2, -0.6)
+
+PIXELS = 64  # an 8 × 8 image
+# sample_images runs the decoder once per image
+EVALUATIONS_PER_IMAGE = 1
 
 
 def _gaussian(mu: FloatArray, log_var: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -153,34 +186,157 @@ def ellipse_mass(k: float) -> float:
     return float(1.0 - np.exp(-0.5 * k**2))
 
 
-def decoder(
-    z: FloatArray, size: int = 28
-) -> FloatArray:  # [2] -> [size, size]; [n, 2] -> [n, size, size]
-    """A hand-built stand-in for a trained decoder: z (2 numbers) -> a size × size glyph in [0, 1].
+# --- the trained model ----------------------------------------------------------------------------
 
-    Not learned from data: a pen traces an ellipse whose width follows z[0], from a bar like "1"
-    (z[0] ≈ −3) to a round "0" (z[0] ≈ +3), and whose slant follows z[1], leaning left (−) or
-    right (+). Every pixel changes continuously with z, so nearby points draw similar glyphs, as
-    in a trained VAE's latent space.
+
+@dataclass(frozen=True, eq=False)
+class VAE:
+    """The trained weights (float64, read-only), in the ``x @ W`` convention."""
+
+    W_h: FloatArray  # [64, hidden] encoder's hidden layer
+    b_h: FloatArray  # [hidden]
+    W_mu: FloatArray  # [hidden, 2] -> μ
+    b_mu: FloatArray  # [2]
+    W_log_var: FloatArray  # [hidden, 2] -> log σ²
+    b_log_var: FloatArray  # [2]
+    W_d: FloatArray  # [2, hidden] decoder's hidden layer
+    b_d: FloatArray  # [hidden]
+    W_y: FloatArray  # [hidden, 64] -> the pixels' logits
+    b_y: FloatArray  # [64]
+
+    @property
+    def latent(self) -> int:
+        return int(self.W_mu.shape[1])
+
+
+def read_model(path: str | Path) -> VAE:
+    """The VAE whose weights are in the npz at ``path`` (as written by the training script)."""
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {}
+        for name in VAE.__dataclass_fields__:
+            weights = np.asarray(npz[name], dtype=np.float64)
+            # a program that changed them in place would change every demo's model
+            weights.flags.writeable = False
+            arrays[name] = weights
+    return VAE(**arrays)
+
+
+@functools.cache
+def load_model() -> VAE:
+    """The packaged VAE (``genai_course/data/digit_vae.npz``), read once per process."""
+    with resources.as_file(resources.files("genai_course") / "data" / "digit_vae.npz") as path:
+        return read_model(path)
+
+
+def count_parameters(model: VAE) -> int:
+    """Trainable numbers of the encoder and the decoder together."""
+    return sum(getattr(model, name).size for name in VAE.__dataclass_fields__)
+
+
+def _images(x: FloatArray) -> FloatArray:  # [..., 8, 8] -> [..., 64]
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim < 2 or x.shape[-2:] != (8, 8):
+        raise ValueError(f"images must have shape [..., 8, 8], got {x.shape}")
+    if not np.all(np.isfinite(x)) or np.any(x < 0.0) or np.any(x > 1.0):
+        raise ValueError("image pixels must be numbers in [0, 1]")
+    return x.reshape(*x.shape[:-2], PIXELS)
+
+
+def encode(model: VAE, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """q(z | x): (μ, log σ²) of each image. # [..., 8, 8] -> [..., 2], [..., 2]"""
+    h = np.tanh(_images(x) @ model.W_h + model.b_h)
+    mu: FloatArray = h @ model.W_mu + model.b_mu
+    log_var: FloatArray = h @ model.W_log_var + model.b_log_var
+    return mu, log_var
+
+
+def decode_logits(model: VAE, z: FloatArray) -> FloatArray:  # [..., 2] -> [..., 64]
+    """The decoder's logits: log(y / (1 − y)) for each of the 64 pixels."""
+    z = _points(z, model.latent, "z")
+    logits: FloatArray = np.tanh(z @ model.W_d + model.b_d) @ model.W_y + model.b_y
+    return logits
+
+
+def decode(model: VAE, z: FloatArray) -> FloatArray:  # [..., 2] -> [..., 8, 8]
+    """p(x | z): y, the probability that each pixel is inked — the image the decoder draws."""
+    logits = decode_logits(model, z)
+    # sigmoid, written so that no exp overflows
+    y: FloatArray = np.exp(-np.logaddexp(0.0, -logits))
+    return y.reshape(*logits.shape[:-1], 8, 8)
+
+
+def reconstruction_term(model: VAE, x: FloatArray, z: FloatArray) -> FloatArray:
+    """log p(x | z) = Σ_i x_i log y_i + (1 − x_i) log(1 − y_i), in nats, one per image.
+
+    # [..., 8, 8], [..., 2] -> [...] (x and z broadcast, e.g. x [n, 1, 8, 8] with z [n, S, 2])
+    From the logits l: x log y + (1 − x) log(1 − y) = x·l − log(1 + e^l), which never takes the
+    log of 0.
     """
-    z = _points(z, 2, "z")
-    if not isinstance(size, int) or isinstance(size, bool) or size < 8:
-        raise ValueError(f"size must be a whole number >= 8, got {size!r}")
-    glyphs = [_glyph(float(a), float(b), size) for a, b in z.reshape(-1, 2)]
-    return np.array(glyphs, dtype=np.float64).reshape(*z.shape[:-1], size, size)
+    logits = decode_logits(model, z)
+    pixels = _images(x)
+    term: FloatArray = np.sum(pixels * logits - np.logaddexp(0.0, logits), axis=-1)
+    return term
 
 
-def _glyph(z0: float, z1: float, size: int) -> FloatArray:  # [], [] -> [size, size]
-    # the pen's path: an ellipse of half-height 0.68 whose half-width and slant follow z
-    half_width = 0.5 / (1 + np.exp(-1.2 * z0))  # in (0, 0.5)
-    slant = 0.35 * np.tanh(0.6 * z1)
-    theta = np.linspace(0.0, 2 * np.pi, 97)[:-1]
-    path_v = 0.68 * np.sin(theta)  # [96], y pointing down
-    path_u = half_width * np.cos(theta) - slant * path_v  # [96]
-    # ink falls off with the distance from each pixel centre (grid in [−1, 1]) to the path
-    centres = (np.arange(size) + 0.5) / size * 2 - 1
-    dv2 = (centres[:, None] - path_v) ** 2  # [size, 96]
-    du2 = (centres[:, None] - path_u) ** 2  # [size, 96]
-    squared = dv2[:, None, :] + du2[None, :, :]  # [size (v), size (u), 96]
-    glyph: FloatArray = np.exp(-np.min(squared, axis=-1) / 0.12**2)
-    return glyph
+def elbo(
+    model: VAE, x: FloatArray, eps: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:  # [n, 8, 8], [n, S, 2] -> [n], [n], [n]
+    """(ELBO, reconstruction term, KL term) of each image, in nats: the reconstruction term
+    averaged over the S draws z = μ + σ·ε given in ``eps``, the KL term exact."""
+    pixels = _images(x)
+    if pixels.ndim != 2:
+        raise ValueError(f"elbo needs a batch of images [n, 8, 8], got {np.shape(x)}")
+    eps = _points(eps, model.latent, "eps")
+    if eps.ndim != 3 or eps.shape[0] != pixels.shape[0]:
+        raise ValueError(f"eps must have shape [n, S, 2] for n = {len(pixels)}, got {eps.shape}")
+    mu, log_var = encode(model, np.asarray(x, dtype=np.float64))
+    z = mu[:, None, :] + sigma(log_var)[:, None, :] * eps  # [n, S, 2]
+    recon: FloatArray = reconstruction_term(model, np.asarray(x)[:, None], z).mean(axis=1)
+    kl: FloatArray = 0.5 * np.sum(mu**2 + np.expm1(log_var) - log_var, axis=-1)
+    return recon - kl, recon, kl
+
+
+def heldout_figures(
+    model: VAE, images: FloatArray, samples: int = 64, seed: int = 0
+) -> dict[str, float]:
+    """The training report's figures for these images: mean ELBO and its two terms (ε from
+    ``default_rng(seed)``, ``samples`` draws per image), and the mean squared error per pixel of
+    the image decoded at z = μ."""
+    images = np.asarray(images, dtype=np.float64)
+    eps = np.random.default_rng(seed).standard_normal((len(images), samples, model.latent))
+    total, recon, kl = elbo(model, images, eps)
+    mu, _ = encode(model, images)
+    return {
+        "elbo": float(total.mean()),
+        "reconstruction_term": float(recon.mean()),
+        "kl_term": float(kl.mean()),
+        "reconstruction_mse": float(np.mean((decode(model, mu) - images) ** 2)),
+    }
+
+
+def sample_images(
+    model: VAE, n: int, rng: np.random.Generator, digit: int | None = None
+) -> FloatArray:  # -> [n, 8, 8]
+    """n new images: z drawn from the prior N(0, I) and decoded, one decoder pass each.
+
+    The VAE is not told which digit to draw: ``digit`` must be None.
+    """
+    if digit is not None:
+        raise ValueError("this VAE is not conditional: it cannot be asked for a digit (digit=None)")
+    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"n must be a whole number >= 0, got {n!r}")
+    z = rng.standard_normal((int(n), model.latent))
+    return decode(model, z)
+
+
+def latent_grid(model: VAE, extent: float, n: int) -> tuple[FloatArray, FloatArray]:
+    """The decoder's images on an n × n grid of cell centres over [−extent, extent]²: (images
+    [n, n, 8, 8] with row 0 at the top (largest z₂), the cell centres [n])."""
+    if not extent > 0 or not np.isfinite(extent):
+        raise ValueError(f"extent must be a number > 0, got {extent}")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a whole number >= 1, got {n!r}")
+    centres = -extent + (np.arange(n) + 0.5) * (2 * extent / n)
+    z1, z2 = np.meshgrid(centres, centres[::-1])  # [n (rows, z₂ falling), n (columns, z₁)]
+    images = decode(model, np.stack([z1, z2], axis=-1))
+    return images, centres

@@ -447,12 +447,17 @@ def image(
     size: float = 256.0,
     id_prefix: str = "image",
 ) -> str:
-    """A greyscale image (values in [0, 1]) as an SVG holding a PNG data URI, pixels kept sharp."""
-    data = base64.b64encode(png_bytes(pixels)).decode()
+    """A greyscale image (values in [0, 1]) as an SVG holding a PNG data URI, pixels kept sharp.
+
+    ``size`` is the width; the height keeps the image's own aspect ratio (a strip of images)."""
+    png = png_bytes(pixels)
+    rows, columns = np.shape(pixels)[:2]
+    height = size * rows / columns
+    data = base64.b64encode(png).decode()
     return (
-        _open(size, size, title, description, id_prefix)
+        _open(size, height, title, description, id_prefix)
         + f'<image xlink:href="data:image/png;base64,{data}" '
-        f'width="{size:.0f}" height="{size:.0f}" '
+        f'width="{size:.0f}" height="{height:.0f}" '
         f'preserveAspectRatio="none" style="image-rendering:pixelated"/></svg>'
     )
 

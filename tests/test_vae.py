@@ -399,3 +399,77 @@ def test_demo_rejects_out_of_range_values_with_a_message() -> None:
         result = _run_demo({control: value})
         assert not result["ok"]
         assert message in result["errors"][control], result  # type: ignore[index]
+
+
+# --- the KL exercise ------------------------------------------------------------------------------
+
+
+def _kl_exercise() -> object:
+    from genai_course.plugin.data import load_topics
+    from genai_course.plugin.exercises import load_exercise
+
+    topics = list(load_topics(ROOT / "data" / "topics.yml"))
+    return load_exercise(ROOT / "exercises" / "vae-kl.md", topics)
+
+
+def _check_kl(source: str) -> dict[str, object]:
+    from genai_course.exercise import check_exercise
+
+    result: dict[str, object] = json.loads(check_exercise(_kl_exercise().spec, source))  # type: ignore[attr-defined]
+    return result
+
+
+def test_kl_exercise_verifies_and_uses_the_course_numbers() -> None:
+    from genai_course.plugin.exercises import verify_exercise
+
+    exercise = _kl_exercise()
+    verify_exercise(exercise)  # type: ignore[arg-type]
+    first = exercise.public_checks[0]  # type: ignore[attr-defined]
+    assert first["call"] == "kl_divergence(np.array([1.0, -0.5]), np.array([0.1, 0.2]))"
+    assert "μ = [1.0, −0.5], log σ² = [0.1, 0.2]" in first["label"]
+    hidden = [c for c in exercise.spec["checks"] if not c.get("public")]  # type: ignore[attr-defined]
+    assert len(hidden) >= 3 and any("rng" in c["call"] for c in hidden)
+
+
+@pytest.mark.parametrize(
+    ("body", "mistake"),
+    [
+        ("np.sum(mu**2 + np.exp(log_var) - 1 - log_var)", "forgot-the-half"),
+        ("0.5 * np.sum(mu**2 + np.exp(0.5 * log_var) - 1 - log_var)", "sigma-instead-of-variance"),
+        ("0.5 * np.sum(mu**2 + np.exp(log_var) - 1 + log_var)", "plus-log-variance"),
+        ("0.5 * np.sum(mu**2 + np.exp(log_var) - log_var)", "forgot-the-minus-one"),
+        # written another way: σ² from σ, the sum as a loop
+        (
+            "0.5 * sum(m * m + np.exp(lv / 2) - 1 - lv for m, lv in zip(mu, log_var))",
+            "sigma-instead-of-variance",
+        ),
+    ],
+)
+def test_kl_exercise_names_the_mistake(body: str, mistake: str) -> None:
+    source = f"import numpy as np\n\ndef kl_divergence(mu, log_var):\n    return {body}\n"
+    result = _check_kl(source)
+    assert not result["ok"]
+    failure = result["failure"]
+    assert isinstance(failure, dict)
+    assert failure["check"] == 1 and failure["mistake"]["name"] == mistake
+
+
+def test_kl_exercise_catches_answers_hard_coded_from_the_visible_checks() -> None:
+    # right on both public checks (0.638… for the course numbers, 0 for the prior), wrong elsewhere
+    source = (
+        "import numpy as np\n\ndef kl_divergence(mu, log_var):\n"
+        "    if np.all(mu == 0) and np.all(log_var == 0):\n        return 0.0\n"
+        f"    return {vae.kl_divergence(MU, LOG_VAR)!r}\n"
+    )
+    result = _check_kl(source)
+    assert not result["ok"]
+    failure = result["failure"]
+    assert isinstance(failure, dict)
+    assert failure["check"] == 3 and not failure["public"]
+    # the solution written with math, one dimension at a time, passes
+    loop = (
+        "import math\n\ndef kl_divergence(mu, log_var):\n    total = 0.0\n"
+        "    for m, lv in zip(mu, log_var):\n"
+        "        total += 0.5 * (m * m + math.exp(lv) - 1 - lv)\n    return total\n"
+    )
+    assert _check_kl(loop)["ok"]

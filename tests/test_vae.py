@@ -388,6 +388,15 @@ def test_demo_shows_the_chosen_digit_on_the_map_with_its_elbo() -> None:
     assert hidden["panels"][0]["svg"].count('r="1.9"') == 0  # type: ignore[index]
 
 
+def test_demo_quotes_the_reports_heldout_means() -> None:
+    from genai_course.demo import load_program
+
+    source = (ROOT / "demos" / "vae.py").read_text(encoding="utf-8")
+    means = load_program(source, "vae").HELD_OUT_MEAN
+    assert means["reconstruction"] == round(REPORT["heldout"]["reconstruction_term"], 2)
+    assert means["kl"] == round(REPORT["heldout"]["kl_term"], 2)
+
+
 def test_demo_rejects_out_of_range_values_with_a_message() -> None:
     for control, value, message in [
         ("example", "0", "between 1 and 359"),

@@ -119,11 +119,15 @@ class Text:
     max_length: int = 200
     multiline: bool = False
     help: str = ""
+    # the page keeps what the learner typed across reloads (a pasted text, like exercise code)
+    keep: bool = False
+    # empty text is a value (the program says when it needs some)
+    optional: bool = False
     kind: str = field(default="text", init=False)
 
     def parse(self, raw: object) -> str:
         text = "" if raw is None else str(raw)
-        if not text.strip():
+        if not text.strip() and not self.optional:
             raise ValueError(f"{self.label}: please enter some text.")
         if len(text) > self.max_length:
             raise ValueError(
@@ -243,6 +247,9 @@ class View:
 
     panels: Sequence[Panel]
     summary: str
+    # the page runs the program again at once, with the same values, after showing this View: a
+    # long computation (training a model) done in short runs that Pause, Stop or a control ends
+    again: bool = False
 
 
 def _parse_number(label: str, raw: object, low: float, high: float, integer: bool) -> int | float:
@@ -520,6 +527,7 @@ def _view_result(view: object) -> dict[str, Any]:
         raise TypeError(f"render(...) must return a View, got {type(view).__name__}")
     return {
         "ok": True,
+        **({"again": True} if view.again else {}),
         "summary": view.summary,
         "panels": [
             {"title": p.title, "svg": p.svg, "alt": p.alt, "caption": p.caption}

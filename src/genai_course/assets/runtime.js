@@ -229,7 +229,11 @@
             if (output) output.textContent = "Stopped.";
           }
           // a cancelled run was replaced by a newer one (queued), which runs next
-          else if (!queued && !result.cancelled) show(result);
+          else if (!queued && !result.cancelled) {
+            show(result);
+            // a long computation done in short runs (training): the next part, with the same values
+            if (result.ok && result.again && root.isConnected) queued = true;
+          }
         } while (queued);
       } catch (error) {
         if (!root.isConnected) return;
@@ -297,6 +301,14 @@
         update();
       });
     }
+    // text the learner pasted into a box marked data-keep (a training text) stays across reloads,
+    // as edited code does
+    form.querySelectorAll("[data-keep]").forEach((box) => {
+      const key = `genai-course:control:${name}:${box.name}`;
+      const kept = readStorage(key);
+      if (kept !== null) box.value = kept;
+      box.addEventListener("input", () => writeStorage(key, box.value));
+    });
     if (code) {
       code.addEventListener("input", () => {
         writeStorage(storageKey, code.value);

@@ -63,7 +63,9 @@ def _control_html(demo: str, control: Control, state: ControlState) -> str:
         )
     elif isinstance(control, Text):
         if control.multiline:
-            field = f'<textarea {common} rows="3">{escape(control.default)}</textarea>'
+            # data-keep: the runtime keeps the learner's text across reloads
+            keep = " data-keep" if control.keep else ""
+            field = f'<textarea {common} rows="3"{keep}>{escape(control.default)}</textarea>'
         else:
             field = (
                 f'<input type="text" {common} value="{escape(control.default)}" '

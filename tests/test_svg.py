@@ -296,3 +296,20 @@ def test_long_labels_are_cut_with_an_ellipsis_and_kept_whole_in_the_read_out() -
     assert "extraordi…" in shown and long not in shown
     (layer,) = [r for r in root.iter(f"{NS}rect") if r.get("class") == "gc-cells"]
     assert json.loads(layer.get("data-rows"))[0] == long
+
+
+def test_image_rows_stack_labelled_rows_the_figure_wide_with_sharp_pixels() -> None:
+    grey = np.linspace(0, 1, 8 * 20).reshape(8, 20)
+    rgba = np.zeros((8, 20, 4), dtype=np.uint8)
+    out = svg.image_rows(
+        [("Originals <1>", grey), ("Rebuilt", rgba)], title="Rows", description="Two rows"
+    )
+    ET.fromstring(out)
+    assert out.count("image-rendering:pixelated") == 2
+    assert "Originals &lt;1&gt;" in out and "Rebuilt" in out
+    # each row is the figure's width, and as tall as its aspect ratio makes it
+    assert out.count(f'width="{svg.WIDTH:.0f}" height="{svg.WIDTH * 8 / 20:.1f}"') == 2
+    with pytest.raises(ValueError, match="one width"):
+        svg.image_rows([("a", grey), ("b", grey[:, :10])], title="t", description="d")
+    with pytest.raises(ValueError, match="at least one row"):
+        svg.image_rows([], title="t", description="d")

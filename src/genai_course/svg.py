@@ -28,6 +28,7 @@ __all__ = [
     "data_table",
     "heatmap",
     "image",
+    "image_rows",
     "line_chart",
     "png_bytes",
     "scatter",
@@ -460,6 +461,35 @@ def image(
         f'width="{size:.0f}" height="{height:.0f}" '
         f'preserveAspectRatio="none" style="image-rendering:pixelated"/></svg>'
     )
+
+
+def image_rows(
+    rows: Sequence[tuple[str, npt.ArrayLike]],
+    *,
+    title: str,
+    description: str,
+    id_prefix: str = "image-rows",
+) -> str:
+    """Images of the same width stacked, each under its label (e.g. originals over rebuilt
+    copies), drawn the figure's full width with sharp pixels: grey [h, w] in [0, 1] or RGBA."""
+    if not rows:
+        raise ValueError("image_rows needs at least one row")
+    widths = {np.shape(pixels)[1] for _, pixels in rows}
+    if len(widths) != 1:
+        raise ValueError(f"image_rows needs rows of one width, got widths {sorted(widths)}")
+    scale = WIDTH / widths.pop()
+    parts, y = [], 0.0
+    for label, pixels in rows:
+        data = base64.b64encode(png_bytes(pixels)).decode()
+        h = scale * np.shape(pixels)[0]
+        parts.append(
+            f'<text x="0" y="{y + FONT:.1f}">{escape(label)}</text>'
+            f'<image xlink:href="data:image/png;base64,{data}" x="0" y="{y + FONT + 4:.1f}" '
+            f'width="{WIDTH:.0f}" height="{h:.1f}" preserveAspectRatio="none" '
+            f'style="image-rendering:pixelated"/>'
+        )
+        y += FONT + 4 + h + 8
+    return _open(WIDTH, y - 8, title, description, id_prefix) + "".join(parts) + "</svg>"
 
 
 def scatter(

@@ -125,6 +125,10 @@ def test_the_tokens_page_example_is_not_the_demos_split() -> None:
     merges = controls("tokenizer")["merges"].default
     split = bpe.tokens(bpe.first_merges(demo.TRAINED, merges), "unbelievable")
     assert len(split) > 3 and split != ["un", "believ", "able"]
+    # "with a few hundred merges it stays far below 4 characters per token"
+    assert "far below 4 characters per token" in page
+    per_token = re.search(r"On the course text: ([\d.]+) characters", run("tokenizer")["summary"])
+    assert per_token and float(per_token.group(1)) < 3
 
 
 def test_nearby_positions_look_alike_in_the_demo_as_the_page_says() -> None:

@@ -54,7 +54,7 @@ CONTROLS = [
         f"Switch off layer {R_LAYER}, head {R_HEAD}, the head that resolves “it”",
         default=False,
     ),
-    Toggle("causal", "Causal mask (untrained model: a token sees only earlier tokens)"),
+    Toggle("causal", "Causal mask (untrained model: a token sees only itself and earlier ones)"),
     Choice(
         "step",
         "Scores shown",

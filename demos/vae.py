@@ -22,9 +22,11 @@ CELLS = 10  # decoded images across the map
 DRAWS = 64  # draws of ε for the reconstruction term's average
 # the held-out images' mean terms, from training/digit_vae_report.json (nats)
 HELD_OUT_MEAN = {"reconstruction": -21.16, "kl": 2.93}
-# a colour per digit, readable on black and on white ink (Okabe–Ito, and two more)
+# a colour per digit, readable on black and on white ink (Okabe–Ito, and two more); the chosen
+# image's marks are lime, a colour no digit has
 DIGIT_COLOURS = ["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7",
                  "#ffffff", "#8e44ad", "#ff4f6e"]  # fmt: skip
+MARK = "#b6ff00"
 
 # none of these change with the controls: decode the map and encode the digits once
 GRID, _ = vae.latent_grid(MODEL, EXTENT, CELLS)
@@ -114,15 +116,19 @@ def latent_map(
         # a dark edge under the colour: the outline stays visible on white ink and black paper
         parts.append(
             f'<polygon points="{outline}" fill="none" stroke="#000" stroke-width="4"{dash}/>'
-            f'<polygon points="{outline}" fill="none" stroke="#ff4f6e" stroke-width="2"{dash}>'
+            f'<polygon points="{outline}" fill="none" stroke="{MARK}" stroke-width="2"{dash}>'
             f"<title>{k:g}σ ellipse of q(z | x)</title></polygon>"
         )
-    for name, (px, py), colour in (("μ", mu, "#ff4f6e"), ("z", z, "#ffffff")):
-        cx, cy = xy(np.array([px, py]))
-        parts.append(
-            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{colour}" stroke="#000" '
-            f'stroke-width="1.5"><title>{name}</title></circle>'
-        )
+    # μ a filled dot, the sample z a ring
+    mx, my = xy(np.asarray(mu))
+    zx, zy = xy(np.asarray(z))
+    parts.append(
+        f'<circle cx="{mx:.1f}" cy="{my:.1f}" r="4" fill="{MARK}" stroke="#000" '
+        f'stroke-width="1.5"><title>μ</title></circle>'
+        f'<circle cx="{zx:.1f}" cy="{zy:.1f}" r="5" fill="none" stroke="#000" stroke-width="4"/>'
+        f'<circle cx="{zx:.1f}" cy="{zy:.1f}" r="5" fill="none" stroke="{MARK}" '
+        f'stroke-width="2"><title>z = μ + σ·ε</title></circle>'
+    )
     cx, cy = xy(np.asarray(point))
     parts.append(
         f'<path d="M{cx - 6:.1f},{cy:.1f}H{cx + 6:.1f}M{cx:.1f},{cy - 6:.1f}V{cy + 6:.1f}" '
@@ -143,9 +149,10 @@ def latent_map(
             )
     marks_y = legend_y + svg.LINE
     parts.append(
-        f'<circle cx="8" cy="{marks_y - 4:.1f}" r="4" fill="#ff4f6e" stroke="currentColor"/>'
+        f'<circle cx="8" cy="{marks_y - 4:.1f}" r="4" fill="{MARK}" stroke="currentColor"/>'
         f'<text x="16" y="{marks_y:.1f}">μ, σ ellipses</text>'
-        f'<circle cx="116" cy="{marks_y - 4:.1f}" r="4" fill="#ffffff" stroke="currentColor"/>'
+        f'<circle cx="116" cy="{marks_y - 4:.1f}" r="4.5" fill="none" stroke="currentColor" '
+        f'stroke-width="2"/>'
         f'<text x="124" y="{marks_y:.1f}">z = μ+σε</text>'
         f'<path d="M196,{marks_y - 4:.1f}h12M202,{marks_y - 10:.1f}v12" stroke="currentColor" '
         f'stroke-width="2"/><text x="212" y="{marks_y:.1f}">point</text>'

@@ -86,7 +86,7 @@ STATE: dict[str, object] = {}
 def control_states(values: dict) -> dict[str, ControlState]:
     states = {}
     if values["text"] != "own":
-        states["own_text"] = ControlState(disabled=True, note="Choose 'Your own text' to use it.")
+        states["own_text"] = ControlState(note="Choose 'Your own text' above to train on it.")
     chosen = {"course": COURSE, "examples": EXAMPLES, "own": values["own_text"]}[values["text"]]
     longest = charlm.max_context(len(chosen))
     if longest < 32:

@@ -1,8 +1,9 @@
 """Choosing the next token: temperature, top-k and top-p applied to a model's scores (logits).
 
 The scores are made up for the prompt "The movie was …" — edit them. Temperature reshapes the
-distribution, top-k keeps the k likeliest words, top-p keeps the smallest set of likeliest words
-whose probabilities add up to p. Then one word is drawn — or a thousand, to compare with theory.
+distribution, top-k keeps the k likeliest words (and any word tied with the k-th), top-p keeps
+the smallest set of likeliest words whose probabilities add up to p. Then one word is drawn —
+or a thousand, to compare with theory.
 """
 
 import numpy as np
@@ -33,7 +34,9 @@ CONTROLS = [
         help="0 always picks the top word; 1 keeps the model's distribution; 2 is very random.",
     ),
     # its upper end follows the number of words (control_states)
-    Slider("top_k", "Top-k (keep the k likeliest words)", 1, 20, 1, default=10),
+    Slider(
+        "top_k", "Top-k (keep the k likeliest words; ties with the k-th stay)", 1, 20, 1, default=10
+    ),
     Slider("top_p", "Top-p (keep words until their mass reaches p)", 0.05, 1, 0.05, default=0.9),
     Choice(
         "draw",

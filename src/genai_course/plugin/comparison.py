@@ -56,9 +56,9 @@ def image_comparison_markdown(project: Path) -> str:
     rows: list[dict[str, Any]] = table["rows"]
     judge = table["judge"]
     seen = [
-        "| Images | Judged as the digit asked for | Spread over the ten classes "
-        f"(entropy, of {table['max_entropy_bits']:.2f} bits) | Most common class "
-        "| Classes with ≥ 5 % | Distance to the nearest training image |",
+        "| Images | Judged as the digit asked for "
+        f"| Spread (entropy, at most {table['max_entropy_bits']:.2f} bits) | Top class "
+        "| Classes ≥ 5 % | Nearest training image |",
         "| --- | --: | --: | --: | --: | --: |",
     ]
     for row in rows:
@@ -84,8 +84,8 @@ def image_comparison_markdown(project: Path) -> str:
             )
         )
     cost = [
-        "| Generator | Network evaluations per image | Time per image (CPython) | Parameters "
-        "| Training time (one CPU thread) | Weights |",
+        "| Generator | Network passes per image | Time per image (CPython) | Parameters "
+        "| Training (one CPU thread) | Weights |",
         "| --- | --: | --: | --: | --: | --: |",
     ]
     for row in rows:

@@ -56,6 +56,7 @@ SEED = 2026
 PER_DIGIT = 50  # conditional samples per requested digit
 UNCONDITIONAL = 500  # samples per unconditional generator
 SPREAD_FLOOR = 0.05  # a class "is there" with at least 5 % of the samples
+CHUNK = 10  # images drawn from one seeded generator
 
 # family -> (module, weights file, training report)
 FAMILIES = {
@@ -111,16 +112,32 @@ def sha256(path: Path) -> str:
 
 
 def timed_samples(
-    module: ModuleType, model: Any, n: int, seed: int, digit: int | None
+    module: ModuleType, model: Any, n: int, seed: int, stream: int, digit: int | None
 ) -> tuple[FloatArray, float]:
-    """n samples from a fresh seeded generator, and the CPython seconds per image."""
-    rng = np.random.default_rng(seed)
+    """n samples, drawn in chunks of CHUNK images, each chunk from a generator seeded by
+    (seed, stream, chunk): the first chunks come out the same whatever n is, so a test can
+    redraw a few of them. Also the CPython seconds per image."""
+    chunks = []
     start = time.perf_counter()
-    images = np.asarray(module.sample_images(model, n, rng, digit=digit), dtype=np.float64)
+    for chunk in range(0, n, CHUNK):
+        rng = np.random.default_rng([seed, stream, chunk // CHUNK])
+        size = min(CHUNK, n - chunk)
+        chunks.append(np.asarray(module.sample_images(model, size, rng, digit=digit), dtype=float))
     seconds = (time.perf_counter() - start) / n
+    images = np.concatenate(chunks)
     if images.shape != (n, 8, 8):
         raise ValueError(f"{module.__name__}.sample_images gave shape {images.shape}")
     return images, seconds
+
+
+def verdict_string(classes: IntArray) -> str:
+    """The judge's verdicts as one digit per sample: "7717…"."""
+    return "".join(str(int(c)) for c in classes)
+
+
+def stream_of(family: str, digit: int | None) -> int:
+    """A random stream of its own for each family and digit asked for (None: no digit)."""
+    return 11 * list(FAMILIES).index(family) + (10 if digit is None else digit)
 
 
 def family_facts(family: str, module: ModuleType, model: Any) -> dict[str, Any]:
@@ -156,8 +173,9 @@ def compare(
     unconditional: int = UNCONDITIONAL,
     seed: int = SEED,
 ) -> dict[str, Any]:
-    """The whole table. Each generator and digit gets its own seed, so a family's numbers do not
-    depend on which other families are there."""
+    """The whole table. Each generator and digit asked for draws from random streams of its own,
+    so a family's numbers do not depend on which other families are measured. Each row keeps the
+    judge's verdict on every sample ("judged": a string of digits per digit asked for, or one)."""
     train, test = digits.load_split()
     judge = train_judge(train)
     held_classes = judge.predict(flat(test.images))
@@ -179,9 +197,12 @@ def compare(
             per_class: list[float] = []
             pieces: list[FloatArray] = []
             seconds: list[float] = []
+            verdicts: list[str] = []
             for digit in range(10):
-                images, s = timed_samples(module, model, per_digit, seed + 100 + digit, digit)
+                stream = stream_of(family, digit)
+                images, s = timed_samples(module, model, per_digit, seed, stream, digit)
                 judged = judge.predict(flat(images))
+                verdicts.append(verdict_string(judged))
                 per_class.append(round(float((judged == digit).mean()), 4))
                 pieces.append(images)
                 seconds.append(s)
@@ -201,10 +222,12 @@ def compare(
                     "evaluations_per_image": int(module.EVALUATIONS_PER_IMAGE),
                     "cpython_ms_per_image": round(1000 * float(np.median(seconds)), 2),
                     **facts,
+                    "judged": verdicts,
                 }
             )
-        offset = 10 * list(FAMILIES).index(family)  # the same seed whichever families run
-        images, s = timed_samples(module, model, unconditional, seed + offset, None)
+        stream = stream_of(family, None)
+        images, s = timed_samples(module, model, unconditional, seed, stream, None)
+        judged = judge.predict(flat(images))
         # the null class needs no guided pair of passes: one evaluation per step
         evaluations = module.DEFAULT_STEPS if family == "ddpm" else module.EVALUATIONS_PER_IMAGE
         rows.append(
@@ -213,11 +236,12 @@ def compare(
                 "kind": "unconditional",
                 "family": family,
                 "samples": unconditional,
-                **spread(judge.predict(flat(images))),
+                **spread(judged),
                 "nearest_train_rms": nearest_training_distance(images, train),
                 "evaluations_per_image": int(evaluations),
                 "cpython_ms_per_image": round(1000 * s, 2),
                 **facts,
+                "judged": [verdict_string(judged)],
             }
         )
     return {

@@ -194,6 +194,8 @@ def elbo_bars(rows: list[tuple[str, float, float]], description: str) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {svg.WIDTH:.0f} '
         f'{len(rows) * pitch + 2 * svg.LINE:.0f}" width="100%" role="img" '
+        # a wide screen would blow its text up to three times the size: keep it near a phone's
+        'style="max-width:26rem;margin:0 auto" '
         f'aria-labelledby="vae-elbo-title vae-elbo-desc" font-size="{svg.FONT}" '
         f'fill="currentColor" class="gc-svg"><title id="vae-elbo-title">−ELBO = reconstruction '
         f'cost + KL, in nats</title><desc id="vae-elbo-desc">{escape(description)}</desc>'

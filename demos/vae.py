@@ -20,6 +20,7 @@ HELD_OUT = digits.heldout()
 EXTENT = 3.0  # the map shows z₁ and z₂ from −3 to 3: the prior N(0, I) puts 99.7 % of z there
 CELLS = 10  # decoded images across the map
 DRAWS = 64  # draws of ε for the reconstruction term's average
+NEW_DIGITS = 8  # images generated from z ~ N(0, I)
 # the held-out images' mean terms, from training/digit_vae_report.json (nats)
 HELD_OUT_MEAN = {"reconstruction": -21.16, "kl": 2.93}
 # a colour per digit, readable on black and on white ink (Okabe–Ito, and two more); the chosen
@@ -225,7 +226,10 @@ def render(example: int, seed: int, z1: float, z2: float, dots: bool) -> View:
     mu, log_var = MU[example - 1], LOG_VAR[example - 1]
     sigma = vae.sigma(log_var)
     # DRAWS draws of ε; the first one is the sample shown
-    eps = np.random.default_rng(seed).standard_normal((DRAWS, 2))
+    rng = np.random.default_rng(seed)
+    eps = rng.standard_normal((DRAWS, 2))
+    # new digits: z drawn from the prior N(0, I), decoded
+    new = vae.sample_images(MODEL, NEW_DIGITS, rng)
     z = vae.reparameterize(mu, log_var, eps[0])
     point = np.array([z1, z2])
     elbo, recon, kl = (float(t[0]) for t in vae.elbo(MODEL, x[None], eps[None]))
@@ -284,6 +288,19 @@ def render(example: int, seed: int, z1: float, z2: float, dots: bool) -> View:
                 caption=f"ELBO = reconstruction − KL = {recon:.2f} − {kl:.2f} = {elbo:.2f} nats "
                 f"(the reconstruction term averages log p(x | z) over {DRAWS} draws of z; at the "
                 f"one shown it is {one_draw:.2f}).",
+            ),
+            Panel(
+                "New digits: z drawn from N(0, I), decoded",
+                svg.image(
+                    tiled(new.reshape(2, NEW_DIGITS // 2, 8, 8)),
+                    title="Digits generated from the prior",
+                    description=f"{NEW_DIGITS} images the decoder draws for codes z taken at "
+                    f"random from N(0, I) (seed {seed}); no image was encoded to make them.",
+                    size=svg.WIDTH,
+                    id_prefix="vae-new",
+                ),
+                caption="Change the seed for others. They look like digits because the KL term "
+                "packed the training codes into the region N(0, I) draws from.",
             ),
         ],
         summary=summary,

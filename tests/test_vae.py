@@ -1,6 +1,7 @@
 """Tests for genai_course.vae: the seed's numbers, sampling, KL, contours, and the trained VAE
 (NumPy against the training script's PyTorch outputs, the report's held-out figures, sampling)."""
 
+import base64
 import hashlib
 import json
 import math
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from genai_course import digits, vae
+from genai_course import digits, svg, vae
 from tests.conftest import ROOT
 
 MU = np.array(vae.SEED_MU)
@@ -370,7 +371,7 @@ def test_demo_shows_the_chosen_digit_on_the_map_with_its_elbo() -> None:
     result = _run_demo({"example": "12", "seed": "3"})
     assert result["ok"], result
     panels = result["panels"]
-    assert isinstance(panels, list) and len(panels) == 3
+    assert isinstance(panels, list) and len(panels) == 4
     the_map = panels[0]["svg"]
     # every held-out digit is a dot, plus the legend's ten
     assert the_map.count('r="1.9"') == len(digits.heldout().images)
@@ -384,6 +385,15 @@ def test_demo_shows_the_chosen_digit_on_the_map_with_its_elbo() -> None:
         result["summary"]
     )
     assert result["controls"]["example"]["note"] == f"Held-out image 12 is a {label}."  # type: ignore[index]
+    # the new digits are the prior's samples, drawn after the 64 ε from the same seed
+    rng = np.random.default_rng(3)
+    rng.standard_normal((64, 2))
+    new = vae.sample_images(MODEL, 8, rng)
+    tiles = np.full((17, 35), 0.25)
+    for n in range(8):
+        tiles[(n // 4) * 9 : (n // 4) * 9 + 8, (n % 4) * 9 : (n % 4) * 9 + 8] = new[n]
+    png = base64.b64encode(svg.png_bytes(tiles)).decode()
+    assert png in panels[3]["svg"]
     hidden = _run_demo({"example": "12", "seed": "3", "dots": "false"})
     assert hidden["panels"][0]["svg"].count('r="1.9"') == 0  # type: ignore[index]
 

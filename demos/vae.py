@@ -35,7 +35,7 @@ MU, LOG_VAR = vae.encode(MODEL, HELD_OUT.images)
 
 CONTROLS = [
     Slider("example", "Held-out digit number", 1, len(HELD_OUT.images), 1, default=5),
-    Number("seed", "Random seed for ε", 0, 2**32 - 1, default=0, integer=True),
+    Number("seed", "Random seed (ε and the new digits)", 0, 2**32 - 1, default=0, integer=True),
     Slider("z1", "Decode a point: z₁", -EXTENT, EXTENT, 0.1, default=1.2),
     Slider("z2", "Decode a point: z₂", -EXTENT, EXTENT, 0.1, default=-0.6),
     Toggle("dots", "Show the held-out digits on the map", default=True),

@@ -26,6 +26,8 @@ LEARNING_RATES = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "
 # one part of training: at most this many steps or seconds, then the page asks for the next part
 PART_STEPS = 100
 PART_SECONDS = 0.5
+# how often, in seconds of training, the model writes a new sample
+SAMPLE_SECONDS = 2.0
 # a run that long is done: the curve has flattened long before
 MAX_STEPS = 20_000
 
@@ -282,26 +284,38 @@ def render(
         return
     config = charlm.ModelConfig(model, len(corpus.vocab), context=context, width=width)
     trainer, note = trainer_for(corpus, config, seed, reset=action == "reset")
+    # a sample is kept with what wrote it: Paused shows the last one at once if nothing changed
+    settings = (prompt, temperature, top_k, top_p, seed)
     if action != "train" or trainer.stopped or trainer.steps >= MAX_STEPS:
         if trainer.steps >= MAX_STEPS:
             note = f"Trained {MAX_STEPS:,} steps, this demo's limit; start over to train again."
-        yield view(trainer, bigram, write(trainer.params, config), prompt, note, None)
+        kept = STATE.get("sample")
+        if isinstance(kept, tuple) and kept[0] is trainer and kept[3] == settings:
+            sample = kept[1]
+        else:
+            sample = write(trainer.params, config)
+            STATE["sample"] = (trainer, sample, time.perf_counter(), settings)
+        yield view(trainer, bigram, sample, prompt, note, None)
         return
     started, first = time.perf_counter(), trainer.steps
-    # the sample of the last part, while this part trains (written afresh at its end)
+    # the last sample, while this part trains: writing one costs as much as many steps, so a
+    # new one is written every SAMPLE_SECONDS of training, not after every part
     kept = STATE.get("sample")
-    sample = kept[1] if isinstance(kept, tuple) and kept[0] is trainer else ""
+    mine = isinstance(kept, tuple) and kept[0] is trainer and kept[3] == settings
+    fresh = mine and started - kept[2] < SAMPLE_SECONDS  # type: ignore[index]
+    sample = kept[1] if mine else ""  # type: ignore[index]
     if not sample:
-        sample = write(trainer.params, config)
+        sample, fresh = write(trainer.params, config), True
+        STATE["sample"] = (trainer, sample, started, settings)
     while trainer.steps - first < PART_STEPS and time.perf_counter() - started < PART_SECONDS:
         trainer.step(float(lr), batch)
         if trainer.stopped or trainer.steps >= MAX_STEPS:
             break
         yield partial(view, trainer, bigram, sample, prompt, note, None, True)
-    # a new sample of its writing after each part of training
-    sample = write(trainer.params, config)
-    STATE["sample"] = (trainer, sample)
     speed = (trainer.steps - first) / max(time.perf_counter() - started, 1e-9)
+    if not fresh:
+        sample = write(trainer.params, config)
+        STATE["sample"] = (trainer, sample, time.perf_counter(), settings)
     yield view(
         trainer,
         bigram,

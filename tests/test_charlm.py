@@ -291,11 +291,14 @@ def test_demo_names_prompt_characters_the_model_never_saw() -> None:
 def test_demo_trains_in_parts_and_resets_when_asked() -> None:
     name = _fresh_name()
     first = json.loads(run_demo(DEMO, name, {"action": "train"}))
-    assert first["ok"] and first["again"] is True and "Step 100:" in first["summary"]
+    assert first["ok"] and first["again"] is True
+    step = int(first["summary"].split("Step ")[1].split(":")[0])
+    assert 0 < step <= 100  # a part: at most 100 steps or half a second
     second = json.loads(run_demo(DEMO, name, {"action": "train"}))
-    assert "Step 200:" in second["summary"]  # the model was kept between the parts
+    later = int(second["summary"].split("Step ")[1].split(":")[0])
+    assert step < later <= step + 100  # the model was kept between the parts
     paused = json.loads(run_demo(DEMO, name, {"action": "pause"}))
-    assert "Step 200:" in paused["summary"] and "again" not in paused
+    assert f"Step {later}:" in paused["summary"] and "again" not in paused
     reset = json.loads(run_demo(DEMO, name, {"action": "reset"}))
     assert "Started over with new weights" in reset["summary"] and "Step 0:" in reset["summary"]
     changed = json.loads(run_demo(DEMO, name, {"action": "train", "context": "4"}))

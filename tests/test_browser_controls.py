@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "attention": "topics/attention/",
+    "autoencoder": "topics/pca-vs-autoencoders/",
     "compression": "topics/pca-vs-autoencoders/",
     "diffusion": "topics/image-generation/",
     "positional_encoding": "topics/positional-encoding/",

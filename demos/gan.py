@@ -17,11 +17,13 @@ WALK_STEPS = 8
 CHECKPOINTS = len(MODEL.checkpoint_steps)
 # the loss table lists about eight of the evaluated steps
 EVERY = slice(None, None, max(1, len(MODEL.curve_steps) // 8))
+# 16 images less varied than this share of the held-out digits' variety look like one image
+COLLAPSED = 0.5
 
 CONTROLS = [
     Number("seed", "Random seed for the 16 samples", 0, 2**32 - 1, default=0, integer=True),
-    Number("seed_a", "Walk: seed of the start z₀", 0, 2**32 - 1, default=1, integer=True),
-    Number("seed_b", "Walk: seed of the end z₁", 0, 2**32 - 1, default=2, integer=True),
+    Number("seed_a", "Walk: seed of the start z₀", 0, 2**32 - 1, default=5, integer=True),
+    Number("seed_b", "Walk: seed of the end z₁", 0, 2**32 - 1, default=18, integer=True),
     Choice(
         "path",
         "Walk along",
@@ -40,10 +42,11 @@ def control_states(values: dict) -> dict[str, ControlState]:
 
 
 def readings(labels: np.ndarray) -> str:
-    """'5 ×10, 8 ×6': how many of the images the classifier reads as each digit, most first."""
+    """'10× 5, 6× 8': how many of the images the classifier reads as each digit, most first."""
     counts = np.bincount(labels, minlength=10)
     order = sorted(range(10), key=lambda d: (-counts[d], d))
-    return ", ".join(f"{d} ×{counts[d]}" for d in order if counts[d])
+    # a no-break space keeps each count with its digit when the caption wraps
+    return ", ".join(f"{counts[d]}×\u00a0{d}" for d in order if counts[d])
 
 
 def render(seed: int, seed_a: int, seed_b: int, path: str, checkpoint: int) -> View:
@@ -65,6 +68,15 @@ def render(seed: int, seed_a: int, seed_b: int, path: str, checkpoint: int) -> V
     d_loss, g_loss = float(MODEL.curve_d_loss[at]), float(MODEL.curve_g_loss[at])
     accuracy = float(MODEL.curve_d_accuracy[at])
     read = readings(MODEL.checkpoint_labels[c])
+    variety = gan.variety(past)
+    if step == 0:
+        remark = (
+            " G is untrained: faint noise, whatever z is (the classifier must still name a digit)."
+        )
+    elif variety < COLLAPSED * MODEL.heldout_variety:
+        remark = " Nearly one image whatever z is: the generator has collapsed onto one mode."
+    else:
+        remark = ""
 
     summary = (
         f"16 new digits from seed {seed}; a walk of {WALK_STEPS} steps along the {how} from "
@@ -111,9 +123,10 @@ def render(seed: int, seed_a: int, seed_b: int, path: str, checkpoint: int) -> V
                     size=240,
                     id_prefix="gan-checkpoint",
                 ),
-                caption=f"The same 16 z at every checkpoint. A classifier trained on real digits "
-                f"reads them as: {read}. Held-out losses here: D {d_loss:.2f}, "
-                f"G {g_loss:.2f}; D right {accuracy:.0%} of the time.",
+                caption=f"The same 16 z at every checkpoint. Mean pixel difference between two "
+                f"of them: {variety:.2f} (two real digits: {MODEL.heldout_variety:.2f}).{remark} "
+                f"A classifier trained on real digits reads them as: {read}. Held-out losses "
+                f"here: D {d_loss:.2f}, G {g_loss:.2f}; D right {accuracy:.0%} of the time.",
             ),
             Panel(
                 "The contest: losses on held-out digits",
@@ -143,4 +156,4 @@ def render(seed: int, seed_a: int, seed_b: int, path: str, checkpoint: int) -> V
 
 
 if __name__ == "__main__":
-    print(render(0, 1, 2, "line", CHECKPOINTS).summary)
+    print(render(0, 5, 18, "line", CHECKPOINTS).summary)

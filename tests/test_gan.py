@@ -161,6 +161,27 @@ def test_loss_curve_in_the_npz_is_the_reported_one() -> None:
     assert all(e["d_accuracy"] < 0.99 for e in curve)
 
 
+def test_checkpoints_show_the_collapse_and_its_recovery() -> None:
+    # what the page text says about this run: one shape for every z early on, then variety
+    assert MODEL.heldout_variety == pytest.approx(gan.variety(digits.heldout().images), abs=1e-12)
+    variety = {
+        int(s): gan.variety(x / 255.0)
+        for s, x in zip(MODEL.checkpoint_steps, MODEL.checkpoint_samples, strict=True)
+    }
+    assert variety[300] < 0.3 * MODEL.heldout_variety
+    assert variety[int(MODEL.checkpoint_steps[-1])] > 0.85 * MODEL.heldout_variety
+    for entry in REPORT["checkpoints"]:
+        assert entry["variety"] == pytest.approx(variety[entry["step"]], abs=1e-9)
+
+
+def test_variety_is_zero_for_one_image_repeated() -> None:
+    one = np.tile(np.linspace(0, 1, 64).reshape(8, 8), (5, 1, 1))
+    assert gan.variety(one) == pytest.approx(0.0, abs=1e-7)
+    assert gan.variety(np.stack([np.zeros((8, 8)), np.ones((8, 8))])) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least two"):
+        gan.variety(one[:1])
+
+
 # --------------------------------------------------------------------------------------------
 # sampling and walking
 
@@ -237,6 +258,21 @@ def test_demo_draws_samples_walk_and_checkpoints() -> None:
     assert f"step {steps} of {steps}" in html
     first = _run({"checkpoint": "1"})
     assert "step 0 of" in first["html"] and first["html"] != html
+
+
+def test_demo_walk_is_a_strip_not_a_stretched_square() -> None:
+    html = _run({})["html"]
+    # 8 images of 8 pixels with 7 one-pixel gaps: 71 × 8 pixels, drawn 280 wide
+    assert 'viewBox="0 0 280 32"' in html and 'width="280" height="32"' in html
+
+
+def test_demo_names_the_collapse_and_the_untrained_start() -> None:
+    steps = MODEL.checkpoint_steps.tolist()
+    collapsed = _run({"checkpoint": str(steps.index(300) + 1)})["html"]
+    assert "collapsed onto one mode" in collapsed
+    assert "untrained" in _run({"checkpoint": "1"})["html"]
+    last = _run({})["html"]
+    assert "collapsed" not in last and "untrained" not in last
 
 
 def test_demo_walk_depends_on_the_path() -> None:

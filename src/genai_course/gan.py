@@ -48,6 +48,7 @@ __all__ = [
     "sample_images",
     "slerp",
     "to_pixels",
+    "variety",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -76,6 +77,7 @@ class GAN:
     curve_d_loss: FloatArray  # [e] D's loss on held-out digits and G's images of fixed z
     curve_g_loss: FloatArray  # [e] G's non-saturating loss −log D(G(z)) on those images
     curve_d_accuracy: FloatArray  # [e] how often D tells them apart
+    heldout_variety: float  # variety() of the held-out digits, for comparison
 
     @property
     def d_z(self) -> int:
@@ -118,6 +120,7 @@ def _from_npz(file: IO[bytes]) -> GAN:
             curve_d_loss=w("curve_d_loss"),
             curve_g_loss=w("curve_g_loss"),
             curve_d_accuracy=w("curve_d_accuracy"),
+            heldout_variety=float(npz["heldout_variety"]),
         )
 
 
@@ -208,6 +211,23 @@ def slerp(z_0: FloatArray, z_1: FloatArray, t: npt.ArrayLike) -> FloatArray:
         return (1.0 - t) * z_0 + t * z_1
     z_t: FloatArray = (np.sin((1.0 - t) * omega) * z_0 + np.sin(t * omega) * z_1) / np.sin(omega)
     return z_t
+
+
+def variety(images: npt.ArrayLike) -> float:
+    """How different a set of images is: the mean root-mean-square pixel difference over all
+    pairs. 0 when they are all the same image (mode collapse at its worst).
+
+    # [n, h, w] -> scalar
+    """
+    flat = np.asarray(images, dtype=np.float64).reshape(len(images), -1)  # type: ignore[arg-type]
+    n, pixels = flat.shape
+    if n < 2:
+        raise ValueError(f"variety needs at least two images, got {n}")
+    # |a − b|² = |a|² + |b|² − 2 a·b, without an [n, n, pixels] array
+    sq = (flat**2).sum(axis=1)
+    d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * flat @ flat.T, 0.0)  # [n, n]
+    pairs = np.triu_indices(n, 1)
+    return float(np.sqrt(d2[pairs] / pixels).mean())
 
 
 def mosaic(images: npt.ArrayLike, columns: int) -> UInt8Array:

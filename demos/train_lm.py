@@ -307,11 +307,17 @@ def render(
     if not sample:
         sample, fresh = write(trainer.params, config), True
         STATE["sample"] = (trainer, sample, started, settings)
+    # the page redraws only when the curve has a new point: the same step yielded between two
+    # evaluations is not sent again (and the page's thread is left alone)
+    shown = partial(view, trainer, bigram, sample, prompt, note, None, True)
     while trainer.steps - first < PART_STEPS and time.perf_counter() - started < PART_SECONDS:
+        evaluations = len(trainer.evals)
         trainer.step(float(lr), batch)
         if trainer.stopped or trainer.steps >= MAX_STEPS:
             break
-        yield partial(view, trainer, bigram, sample, prompt, note, None, True)
+        if len(trainer.evals) > evaluations:
+            shown = partial(view, trainer, bigram, sample, prompt, note, None, True)
+        yield shown
     speed = (trainer.steps - first) / max(time.perf_counter() - started, 1e-9)
     if not fresh:
         sample = write(trainer.params, config)

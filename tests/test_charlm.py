@@ -14,7 +14,8 @@ import pytest
 
 from genai_course import backprop as bp
 from genai_course import charlm
-from genai_course.demo import run_demo
+from genai_course import demo as demo_module
+from genai_course.demo import run_demo, start_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACE = ROOT / "tests" / "data" / "charlm_torch_trace.npz"
@@ -317,3 +318,24 @@ def test_demo_stops_training_on_a_loss_that_is_not_a_number() -> None:
     # later parts do not train on: the message stays
     again = json.loads(run_demo(DEMO, name, raw))
     assert "Training stopped" in again["summary"] and "again" not in again
+
+
+def test_a_step_yielded_again_is_not_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The training demo yields the same step between two evaluations: the page is sent it once
+    (a redraw of the same figure would only cost the page's thread)."""
+    source = """
+from genai_course.demo import View
+def render():
+    same = View([], "same")
+    for _ in range(5):
+        yield same
+    yield View([], "other")
+    yield View([], "last")
+"""
+    clock = iter(range(0, 10_000))  # a second passes at every look at the clock
+    monkeypatch.setattr(demo_module.time, "perf_counter", lambda: float(next(clock)))
+    sent: list[str] = []
+    run = start_demo(source, _fresh_name(), {}, sent.append)
+    while run.advance(0.0) is None:
+        pass
+    assert [json.loads(s)["summary"] for s in sent] == ["same", "other"]

@@ -14,7 +14,7 @@ calls ``render``. It returns plain JSON, so the MkDocs plugin (CPython) and the 
 A ``render`` that takes time (the tiny GPT writing text) may ``yield`` a View after each step
 instead of returning one: the last View is the result, and the ones before it are passed to
 ``on_partial`` as they come (the first at once, then at most one every ``PARTIAL_INTERVAL``
-seconds), so the page can show
+seconds; the same object yielded again is not sent again), so the page can show
 the text being written. At build time only the last one is used. It may also yield a function that
 returns the View: only those the page is sent are then drawn. ``start_demo`` runs a program in
 slices of time, so the worker can stop a run that a newer request replaces.
@@ -401,8 +401,10 @@ class DemoRun:
         self.controls: dict[str, dict[str, Any]] | None = None
         self.views: Iterator[_Step] | None = None
         self.last: _Step | None = None
-        # the first step is shown at once, the others at most every PARTIAL_INTERVAL
+        # the first step is shown at once, the others at most every PARTIAL_INTERVAL; a step
+        # yielded again (the same object: nothing new to draw) is not sent again
         self.sent = -math.inf
+        self.shown: _Step | None = None
         with self._output():
             try:
                 program = load_program(source, name)
@@ -458,9 +460,10 @@ class DemoRun:
                 raise ValueError("render(...) yielded no View") from None
             self.result = _view_result(_drawn(self.last))
             return
-        if self.last is not None and self.on_partial is not None:
+        if self.last is not None and self.on_partial is not None and self.last is not self.shown:
             now = time.perf_counter()
             if now - self.sent >= PARTIAL_INTERVAL:
+                self.shown = self.last
                 partial = {**_view_result(_drawn(self.last)), "partial": True}
                 if self.controls is not None:
                     partial["controls"] = self.controls

@@ -62,6 +62,18 @@ def tiled(images: np.ndarray) -> np.ndarray:
     return out
 
 
+def opening(height: float, title: str, description: str, prefix: str, style: str = "") -> str:
+    """An accessible SVG's first tag, title and description (text escaped), svg.WIDTH wide."""
+    styled = f'style="{style}" ' if style else ""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'viewBox="0 0 {svg.WIDTH:.0f} {height:.0f}" width="100%" role="img" {styled}'
+        f'aria-labelledby="{prefix}-title {prefix}-desc" font-size="{svg.FONT}" '
+        f'fill="currentColor" class="gc-svg"><title id="{prefix}-title">{escape(title)}</title>'
+        f'<desc id="{prefix}-desc">{escape(description)}</desc>'
+    )
+
+
 def latent_map(
     mu: np.ndarray, log_var: np.ndarray, z: np.ndarray, point: np.ndarray, dots: bool, label: int
 ) -> str:
@@ -76,18 +88,18 @@ def latent_map(
         ) * size
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-        f'viewBox="0 0 {svg.WIDTH:.0f} {height:.0f}" width="100%" role="img" '
-        f'aria-labelledby="vae-map-title vae-map-desc" font-size="{svg.FONT}" '
-        f'fill="currentColor" class="gc-svg">'
-        f'<title id="vae-map-title">The latent map of the trained VAE</title>'
-        f'<desc id="vae-map-desc">Decoded digits on a {CELLS} by {CELLS} grid of z₁, z₂ from '
-        f"−3 to 3{'; the held-out digits at their μ, coloured by digit' if dots else ''}; the "
-        f"chosen {label} at μ = [{mu[0]:.2f}, {mu[1]:.2f}] with its 1σ and 2σ ellipses, the "
-        f"sample z = [{z[0]:.2f}, {z[1]:.2f}] and the decoded point [{point[0]:.1f}, "
-        f"{point[1]:.1f}].</desc>"
-        f'<image xlink:href="{png(tiled(GRID))}" x="{pad}" y="6" width="{size}" height="{size}" '
-        f'preserveAspectRatio="none" style="image-rendering:pixelated"/>'
+        opening(
+            height,
+            "The latent map of the trained VAE",
+            f"Decoded digits on a {CELLS} by {CELLS} grid of z₁, z₂ from −3 to 3"
+            f"{'; the held-out digits at their μ, coloured by digit' if dots else ''}; the chosen "
+            f"{label} at μ = [{mu[0]:.2f}, {mu[1]:.2f}] with its 1σ and 2σ ellipses, the sample "
+            f"z = [{z[0]:.2f}, {z[1]:.2f}] and the decoded point [{point[0]:.1f}, "
+            f"{point[1]:.1f}].",
+            "vae-map",
+        )
+        + f'<image xlink:href="{png(tiled(GRID))}" x="{pad}" y="6" width="{size}" '
+        f'height="{size}" preserveAspectRatio="none" style="image-rendering:pixelated"/>'
     ]
     # axes: z₁ across, z₂ up
     for v in (-EXTENT, 0.0, EXTENT):
@@ -168,12 +180,12 @@ def four_images(images: list[np.ndarray], names: list[str], description: str) ->
     left = (svg.WIDTH - 2 * side - gap) / 2
     row_h = side + svg.LINE + 8
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-        f'viewBox="0 0 {svg.WIDTH:.0f} {2 * row_h:.0f}" width="100%" role="img" '
-        f'aria-labelledby="vae-images-title vae-images-desc" font-size="{svg.FONT}" '
-        f'fill="currentColor" class="gc-svg"><title id="vae-images-title">The chosen digit, '
-        f'encoded, sampled and decoded</title><desc id="vae-images-desc">{escape(description)}'
-        f"</desc>"
+        opening(
+            2 * row_h,
+            "The chosen digit, encoded, sampled and decoded",
+            description,
+            "vae-images",
+        )
     ]
     for n, (image, name) in enumerate(zip(images, names, strict=True)):
         x, y = left + (n % 2) * (side + gap), (n // 2) * row_h
@@ -193,13 +205,14 @@ def elbo_bars(rows: list[tuple[str, float, float]], description: str) -> str:
     top = max(-recon + kl for _, recon, kl in rows)
     scale = (right - left) / top
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {svg.WIDTH:.0f} '
-        f'{len(rows) * pitch + 2 * svg.LINE:.0f}" width="100%" role="img" '
-        # a wide screen would blow its text up to three times the size: keep it near a phone's
-        'style="max-width:26rem;margin:0 auto" '
-        f'aria-labelledby="vae-elbo-title vae-elbo-desc" font-size="{svg.FONT}" '
-        f'fill="currentColor" class="gc-svg"><title id="vae-elbo-title">−ELBO = reconstruction '
-        f'cost + KL, in nats</title><desc id="vae-elbo-desc">{escape(description)}</desc>'
+        opening(
+            len(rows) * pitch + 2 * svg.LINE,
+            "−ELBO = reconstruction cost + KL, in nats",
+            description,
+            "vae-elbo",
+            # a wide screen would blow its text up to three times the size: keep it near a phone's
+            style="max-width:26rem;margin:0 auto",
+        )
     ]
     for n, (name, recon, kl) in enumerate(rows):
         y = n * pitch + svg.FONT + 2

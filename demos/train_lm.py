@@ -36,9 +36,9 @@ CONTROLS = [
         "text",
         "Training text",
         (
-            ("course", f"The course's own text ({len(COURSE):,} characters)"),
-            ("examples", f"Example sentences ({len(EXAMPLES):,} characters: watch it memorise)"),
-            ("own", "Your own text (paste it below)"),
+            ("course", f"The course's text ({len(COURSE):,} characters)"),
+            ("examples", f"Example sentences ({len(EXAMPLES):,}: it memorises)"),
+            ("own", "Your own text (below)"),
         ),
         default="course",
     ),
@@ -56,17 +56,21 @@ CONTROLS = [
         "model",
         "Model",
         (
-            ("bigram", "Bigram: count pairs of characters (no training)"),
-            ("mlp", "MLP over the last characters (Bengio et al., 2003)"),
-            ("transformer", "One transformer block (attention + MLP)"),
+            ("bigram", "Bigram: counted pairs"),
+            ("mlp", "MLP (Bengio et al., 2003)"),
+            ("transformer", "One transformer block"),
         ),
         default="mlp",
+        help="The bigram counts which character follows which; the MLP reads the last few "
+        "characters through learned embeddings; the transformer block lets each position "
+        "attend to the ones before it.",
     ),
     Choice(
         "action",
         "Training",
-        (("pause", "Paused"), ("train", "Train"), ("reset", "Start over with new weights")),
+        (("pause", "Paused"), ("train", "Train"), ("reset", "Start over")),
         default="pause",
+        help="Start over draws new weights; choose Train to train them.",
     ),
     Choice("lr", "Learning rate", tuple((v, v) for v in LEARNING_RATES), default="0.003"),
     Slider("batch", "Batch size (windows per step)", 1, 128, 1, default=32),
@@ -167,12 +171,14 @@ def loss_panel(trainer: charlm.Trainer, bigram: float) -> Panel:
         svg.line_chart(
             steps,
             {
-                "training text": train,
-                "held-out text": held,
-                "uniform guess (log V)": np.full(steps.shape, uniform),
-                "bigram (held-out)": np.full(steps.shape, bigram),
+                # short names: the legend cuts longer ones
+                "training": train,
+                "held-out": held,
+                "uniform": np.full(steps.shape, uniform),
+                "bigram": np.full(steps.shape, bigram),
             },
-            title="Cross-entropy of the true next character",
+            title="Cross-entropy of the true next character: on the training text, on held-out "
+            "text, for a uniform guess (log V) and for the bigram (held-out)",
             description=f"After {trainer.steps:,} steps: training loss {train[-1]:.3f}, "
             f"held-out loss {held[-1]:.3f}; bigram {bigram:.3f}, uniform guess {uniform:.3f}.",
             x_label="step",

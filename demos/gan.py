@@ -43,7 +43,8 @@ def control_states(values: dict) -> dict[str, ControlState]:
 
 def readings(labels: np.ndarray) -> str:
     """'10× 5, 6× 8': how many of the images the classifier reads as each digit, most first."""
-    counts = np.bincount(labels, minlength=10)
+    # bincount takes the platform's own integers (32-bit in the page's Pyodide)
+    counts = np.bincount(labels.astype(np.intp), minlength=10)
     order = sorted(range(10), key=lambda d: (-counts[d], d))
     # a no-break space keeps each count with its digit when the caption wraps
     return ", ".join(f"{counts[d]}×\u00a0{d}" for d in order if counts[d])

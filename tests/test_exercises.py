@@ -39,6 +39,8 @@ SUBJECTS = {
     "bpe-merge": "tokens-and-context",
     "diffusion-forward": "image-generation",
     "vae-reparameterisation": "image-generation",
+    "ddpm-reverse-step": "image-generation",
+    "classifier-free-guidance": "image-generation",
     "pca-compression": "pca-vs-autoencoders",
 }
 

@@ -313,3 +313,13 @@ def test_image_rows_stack_labelled_rows_the_figure_wide_with_sharp_pixels() -> N
         svg.image_rows([("a", grey), ("b", grey[:, :10])], title="t", description="d")
     with pytest.raises(ValueError, match="at least one row"):
         svg.image_rows([], title="t", description="d")
+
+
+def test_bar_values_sit_inside_the_figure_above_the_tallest_bar() -> None:
+    root = ET.fromstring(
+        svg.bar_chart([0.053, 0.038, 0.024], ["2", "4", "8"], title="t", description="d")
+    )
+    texts = [t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("y")]
+    assert "0.05" in {t.text for t in texts}  # the tallest bar's value is shown…
+    # …with a whole line of text above its baseline inside the figure (it was cut at the top)
+    assert min(float(t.get("y", "0")) for t in texts) >= svg.FONT

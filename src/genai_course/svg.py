@@ -277,7 +277,10 @@ def bar_chart(
     left = 6 + max(CHAR_W * len(top_label), 0 if level else label_w * 0.5 - 6)
     bar_w = min(44.0, (WIDTH - left - 6) / n)
     gap = min(2.0, bar_w * 0.15)
-    plot_h, top_y = 160.0, 10.0
+    # a value above each bar only where it fits; otherwise the tooltip and the data table say it
+    show_values = bar_w >= CHAR_W * max(len(_fmt(x, value_format)) for x in v) + 4
+    # the tallest bar's value needs a line above the plot, or it is cut off at the top
+    plot_h, top_y = 160.0, 10.0 + (FONT if show_values else 0)
     base_y = top_y + plot_h
     label_h = FONT + 6 if level else label_w * 0.87 + 10
     legend_y = base_y + label_h + 12
@@ -291,8 +294,6 @@ def bar_chart(
         f'text-anchor="end">{top_label}</text>'
         f'<text x="{left - 4}" y="{base_y}" text-anchor="end">0</text>'
     )
-    # a value above each bar only where it fits; otherwise the tooltip and the data table say it
-    show_values = bar_w >= CHAR_W * max(len(_fmt(x, value_format)) for x in v) + 4
     step = _step(bar_w, label_w + 6 if level else LINE)
     for i, value in enumerate(v):
         x = left + i * bar_w

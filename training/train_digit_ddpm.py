@@ -13,9 +13,10 @@ one network is both the conditional and the unconditional model that classifier-
 mixes (Ho & Salimans 2022). The weights exported are an exponential moving average of the
 training weights (decay 0.999), as in DDPM.
 
-Why this schedule: at 8×8 pixels a digit is only 64 numbers, and the linear schedule of DDPM
-drowns them early (about the last third of its steps is noise, nearly, Nichol & Dhariwal 2021 saw
-the same at low resolution); the cosine schedule spreads the loss of signal evenly. T = 200 keeps
+Why this schedule: DDPM's linear schedule drowns the image early (its signal-to-noise ratio
+ᾱ_t / (1 − ᾱ_t) is below 1 % from 67 % of the way on, so the last third of the steps is as good as
+pure noise; Nichol & Dhariwal 2021 point this out for small images); with the cosine schedule that
+happens only in the last 6.5 % of the steps. T = 200 keeps
 "DDPM with all steps" (200 guided steps, 400 network passes) quick enough to watch in the page,
 while DDIM can take any number of those steps.
 

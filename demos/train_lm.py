@@ -7,7 +7,7 @@ moves every weight with AdamW (genai_course.backprop). The curves show the loss 
 text and on held-out text the model never trains on; the dashed lines are a uniform guess (log V)
 and the bigram, which only counts pairs of characters. Every so often the model writes a sample.
 
-Training runs in short parts (half a second each), so Paused, a new control value or Stop
+Training runs in short parts (a second each), so Paused, a new control value or Stop
 takes effect at once; the model is kept between them.
 """
 
@@ -24,8 +24,8 @@ COURSE = charlm.course_text()
 EXAMPLES = charlm.example_text()
 LEARNING_RATES = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "1", "10", "1000")
 # one part of training: at most this many steps or seconds, then the page asks for the next part
-PART_STEPS = 100
-PART_SECONDS = 0.5
+PART_STEPS = 250
+PART_SECONDS = 1.0
 # how often, in seconds of training, the model writes a new sample
 SAMPLE_SECONDS = 2.0
 # a run that long is done: the curve has flattened long before

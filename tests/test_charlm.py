@@ -294,10 +294,10 @@ def test_demo_trains_in_parts_and_resets_when_asked() -> None:
     first = json.loads(run_demo(DEMO, name, {"action": "train"}))
     assert first["ok"] and first["again"] is True
     step = int(first["summary"].split("Step ")[1].split(":")[0])
-    assert 0 < step <= 100  # a part: at most 100 steps or half a second
+    assert 0 < step <= 250  # a part: at most 250 steps or a second
     second = json.loads(run_demo(DEMO, name, {"action": "train"}))
     later = int(second["summary"].split("Step ")[1].split(":")[0])
-    assert step < later <= step + 100  # the model was kept between the parts
+    assert step < later <= step + 250  # the model was kept between the parts
     paused = json.loads(run_demo(DEMO, name, {"action": "pause"}))
     assert f"Step {later}:" in paused["summary"] and "again" not in paused
     reset = json.loads(run_demo(DEMO, name, {"action": "reset"}))

@@ -58,3 +58,20 @@ def test_a_seed_out_of_range_keeps_the_last_figure(page: object, server: Server)
     message.filter(has_text="must be between 0 and").wait_for(timeout=120_000)
     assert box.get_attribute("aria-invalid") == "true"
     assert root.locator(".gc-panels").inner_html() == before
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_two_grids_are_drawn_the_same_size(page: object, server: Server, width: int) -> None:
+    # Material sizes a figure to its caption: without the GAN's own rule the 16 samples (short
+    # caption) were 300 px wide at 1280 px and the checkpoint's 16 (long caption) 654 px
+    page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+    page.goto(server.url + PATH)  # type: ignore[attr-defined]
+    sizes = page.evaluate(  # type: ignore[attr-defined]
+        """() => Object.fromEntries([...document.querySelectorAll('#gc-demo-gan .gc-panel svg')]
+             .map(s => [s.getAttribute('aria-labelledby').split('-')[1],
+                        s.getBoundingClientRect().width]))"""
+    )
+    assert sizes["samples"] == pytest.approx(sizes["checkpoint"], abs=0.5)
+    assert sizes["walk"] >= sizes["samples"] - 0.5
+    # at least 8 CSS px for each of a grid's 35 pixels (8 per digit, 1 between)
+    assert sizes["samples"] / 35 >= 8

@@ -44,6 +44,7 @@ __all__ = [
     "latents",
     "leaky_relu",
     "load_model",
+    "load_model_from",
     "mosaic",
     "sample_images",
     "slerp",

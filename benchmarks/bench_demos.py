@@ -99,6 +99,35 @@ DEMOS = {
         "values": ["0.5", "-1", "2", "1.2"],
         "changes": 20,
     },
+    # issue 21's image generators. The diffusion model generates at every change (16 digits, 10
+    # DDIM steps, guided: 20 network passes each); "generate" times a 50-step batch as well
+    "ddpm": {
+        "page": "topics/image-generation/",
+        "setup": {},
+        "control": "seed",
+        "values": ["1", "2", "3", "0"],
+        "changes": 5,
+        "generate": {
+            "setup": {"sampler": "ddim", "steps": "50"},
+            "control": "seed",
+            "values": ["11", "12", "13", "14", "15"],
+        },
+    },
+    # no generation: the stored samples of another point of training
+    "gan": {
+        "page": "topics/image-generation/",
+        "setup": {},
+        "control": "checkpoint",
+        "values": ["1", "4", "8", "6"],
+        "changes": 20,
+    },
+    "autoencoder": {
+        "page": "topics/pca-vs-autoencoders/",
+        "setup": {},
+        "control": "k",
+        "values": ["2", "8", "16", "4"],
+        "changes": 20,
+    },
     "compression": {
         "page": "topics/pca-vs-autoencoders/",
         "setup": {},

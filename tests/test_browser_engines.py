@@ -124,23 +124,32 @@ def check(report: dict[str, Any]) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_every_demo_the_editor_and_a_quiz_work_in_firefox(server: Server) -> None:
+def firefox_command(site: str, cases: str) -> list[str]:
+    """The Firefox run of these cases (JSON) on the site, or a failure saying what to install."""
     binary = firefox_binary()
     if not (BROWSERS / "node_modules" / "puppeteer-core").is_dir():
         missing("puppeteer-core", "Run ./dev test (it runs npm ci in tests/browsers).")
     node = shutil.which("node") or missing("Node.js", "Install nodejs (apt-get install nodejs).")
-    report = run_report([str(node), "firefox.mjs", binary, server.url, CASE_LIST], "firefox")
-    check(report)
-    record("firefox", report)
+    return [str(node), "firefox.mjs", binary, site, cases]
 
 
-def test_every_demo_the_editor_and_a_quiz_work_in_webkit(server: Server) -> None:
+def webkit_command(site: str, cases: str) -> list[str]:
+    """The WebKit run of these cases (JSON) on the site, or a failure saying what to install."""
     browser = minibrowser()
     driver = shutil.which("WebKitWebDriver") or missing(
         "WebKitWebDriver", "apt-get install webkit2gtk-driver (./dev test does, as root)."
     )
     xvfb = shutil.which("xvfb-run") or missing("xvfb-run", "apt-get install xvfb xauth.")
-    command = [str(xvfb), "-a", sys.executable, "webkit.py", browser, str(driver), server.url]
-    report = run_report([*command, CASE_LIST], "webkit")
+    return [str(xvfb), "-a", sys.executable, "webkit.py", browser, str(driver), site, cases]
+
+
+def test_every_demo_the_editor_and_a_quiz_work_in_firefox(server: Server) -> None:
+    report = run_report(firefox_command(server.url, CASE_LIST), "firefox")
+    check(report)
+    record("firefox", report)
+
+
+def test_every_demo_the_editor_and_a_quiz_work_in_webkit(server: Server) -> None:
+    report = run_report(webkit_command(server.url, CASE_LIST), "webkit")
     check(report)
     record("webkit", report)

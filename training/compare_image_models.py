@@ -11,8 +11,11 @@ the held-out digits is reported with the table. Each generator draws images thro
 every image module has (``load_model``, ``sample_images``, ``count_parameters``,
 ``EVALUATIONS_PER_IMAGE``), with a seeded ``numpy.random.Generator``, and the judge reads them:
 
-- the conditional diffusion model (a digit asked for, at the module's default guidance and steps):
-  for each digit, the share of its samples the judge recognises as that digit;
+- the conditional diffusion model (a digit asked for, at the module's default steps, at its
+  default guidance w and at w = 0, 1 and 4): for each digit, the share of its samples the judge
+  recognises as that digit, and how different two samples of one digit are (the RMS pixel distance
+  between them, averaged over pairs and digits; the real held-out digits of one label set the
+  scale) — fidelity against variety;
 - every unconditional generator (diffusion with the null class, the VAE, the GAN): how its samples
   spread over the ten classes — the entropy of the judged classes in bits (log2 10 = 3.32 for an
   even spread), the share of the most common class, and how many classes get at least 5 %;
@@ -21,9 +24,9 @@ every image module has (``load_model``, ``sample_images``, ``count_parameters``,
 Each row also gives the median distance (root-mean-square over the 64 pixels, pixels in [0, 1])
 from a sample to its nearest training image: about the held-out digits' value means as close to
 the training images as new real digits are; much lower would mean copying, much higher images
-unlike any digit. Then network evaluations per image, CPython time per image on this machine
-(one thread; the page's times come from the benchmark), parameters, and the training time and
-weights' bytes from each training report.
+unlike any digit. Then network evaluations per image, CPython processor time per image on this
+machine (one thread; the page's times come from the benchmark), parameters, and the training
+time and weights' bytes from each training report.
 
 It writes ``training/image_comparison.json``, next to the training reports it reads: the page's
 table is rendered from it at build time (the ``{{ image_comparison() }}`` directive), so nothing
@@ -38,15 +41,21 @@ import hashlib
 import importlib
 import json
 import math
+import os
 import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
+# one thread, set before NumPy loads its BLAS: spare BLAS threads spin, and their processor time
+# would be counted as the model's
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
 
-from genai_course import digits
+import numpy as np  # noqa: E402 (after the thread setting)
+import numpy.typing as npt  # noqa: E402
+
+from genai_course import digits  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "genai_course" / "data"
@@ -57,6 +66,7 @@ PER_DIGIT = 50  # conditional samples per requested digit
 UNCONDITIONAL = 500  # samples per unconditional generator
 SPREAD_FLOOR = 0.05  # a class "is there" with at least 5 % of the samples
 CHUNK = 10  # images drawn from one seeded generator
+GUIDANCE = (0.0, 1.0, 4.0)  # the diffusion model is also measured at these w (and its default)
 
 # family -> (module, weights file, training report)
 FAMILIES = {
@@ -107,23 +117,55 @@ def nearest_training_distance(images: FloatArray, train: digits.Digits) -> float
     return round(float(np.median(nearest)), 4)
 
 
+def variety(groups: list[FloatArray]) -> float:
+    """How different two images of the same digit are: the RMS pixel distance between two
+    images of a group, averaged over the pairs of each group and then over the groups."""
+    means = []
+    for images in groups:
+        a = flat(images)
+        squared = (a**2).sum(1)[:, None] - 2 * a @ a.T + (a**2).sum(1)[None, :]
+        d = np.sqrt(np.maximum(squared, 0.0) / a.shape[1])
+        n = len(a)
+        means.append(d.sum() / (n * (n - 1)))
+    return round(float(np.mean(means)), 4)
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def draw(
+    module: ModuleType, model: Any, n: int, rng: np.random.Generator, digit: int | None, w: float
+) -> FloatArray:
+    """n images in [0, 1]: the module's sample_images, or for the diffusion model at another
+    guidance w than its default, its own sampler at the same steps."""
+    if w == getattr(module, "DEFAULT_GUIDANCE", w):
+        return np.asarray(module.sample_images(model, n, rng, digit=digit), dtype=np.float64)
+    *_, last = module.sample_steps(model, n, rng, digit, w, "ddim", module.DEFAULT_STEPS)
+    return np.clip((np.asarray(last.x_next) + 1.0) / 2.0, 0.0, 1.0).reshape(n, 8, 8)
+
+
 def timed_samples(
-    module: ModuleType, model: Any, n: int, seed: int, stream: int, digit: int | None
+    module: ModuleType,
+    model: Any,
+    n: int,
+    seed: int,
+    stream: int,
+    digit: int | None,
+    w: float | None = None,
 ) -> tuple[FloatArray, float]:
     """n samples, drawn in chunks of CHUNK images, each chunk from a generator seeded by
     (seed, stream, chunk): the first chunks come out the same whatever n is, so a test can
-    redraw a few of them. Also the CPython seconds per image."""
+    redraw a few of them. Also the CPython seconds per image: processor time, not wall-clock
+    time, which on a shared machine measures the other users as well (one thread either way)."""
+    guidance = getattr(module, "DEFAULT_GUIDANCE", 0.0) if w is None else w
     chunks = []
-    start = time.perf_counter()
+    start = time.process_time()
     for chunk in range(0, n, CHUNK):
         rng = np.random.default_rng([seed, stream, chunk // CHUNK])
         size = min(CHUNK, n - chunk)
-        chunks.append(np.asarray(module.sample_images(model, size, rng, digit=digit), dtype=float))
-    seconds = (time.perf_counter() - start) / n
+        chunks.append(draw(module, model, size, rng, digit, guidance))
+    seconds = (time.process_time() - start) / n
     images = np.concatenate(chunks)
     if images.shape != (n, 8, 8):
         raise ValueError(f"{module.__name__}.sample_images gave shape {images.shape}")
@@ -135,9 +177,11 @@ def verdict_string(classes: IntArray) -> str:
     return "".join(str(int(c)) for c in classes)
 
 
-def stream_of(family: str, digit: int | None) -> int:
-    """A random stream of its own for each family and digit asked for (None: no digit)."""
-    return 11 * list(FAMILIES).index(family) + (10 if digit is None else digit)
+def stream_of(family: str, digit: int | None, w: float | None = None) -> int:
+    """A random stream of its own for each family, digit asked for (None: no digit) and
+    guidance w other than the default (None)."""
+    base = 11 * list(FAMILIES).index(family) + (10 if digit is None else digit)
+    return base if w is None else base + 1000 * (1 + round(10 * w))
 
 
 def family_facts(family: str, module: ModuleType, model: Any) -> dict[str, Any]:
@@ -167,6 +211,47 @@ def available() -> list[str]:
     return found
 
 
+def conditional_row(
+    module: ModuleType,
+    model: Any,
+    judge: Any,
+    train: digits.Digits,
+    per_digit: int,
+    seed: int,
+    w: float,
+) -> dict[str, Any]:
+    """The diffusion model asked for each digit in turn, at guidance w."""
+    default = w == float(module.DEFAULT_GUIDANCE)
+    per_class: list[float] = []
+    groups: list[FloatArray] = []
+    seconds: list[float] = []
+    verdicts: list[str] = []
+    for digit in range(10):
+        stream = stream_of("ddpm", digit, None if default else w)
+        images, s = timed_samples(module, model, per_digit, seed, stream, digit, w)
+        judged = judge.predict(flat(images))
+        verdicts.append(verdict_string(judged))
+        per_class.append(round(float((judged == digit).mean()), 4))
+        groups.append(images)
+        seconds.append(s)
+    every = np.concatenate(groups)
+    return {
+        "id": "ddpm_conditional" if default else f"ddpm_guidance_{w:g}",
+        "kind": "conditional",
+        "family": "ddpm",
+        "guidance": w,
+        "steps": int(module.DEFAULT_STEPS),
+        "samples": len(every),
+        "recognised": round(float(np.mean(per_class)), 4),
+        "recognised_per_digit": per_class,
+        **spread(judge.predict(flat(every))),
+        "variety": variety(groups),
+        "nearest_train_rms": nearest_training_distance(every, train),
+        "cpython_ms_per_image": round(1000 * float(np.median(seconds)), 2),
+        "judged": verdicts,
+    }
+
+
 def compare(
     families: list[str] | None = None,
     per_digit: int = PER_DIGIT,
@@ -186,6 +271,7 @@ def compare(
             "samples": len(test.labels),
             "recognised": round(float((held_classes == test.labels).mean()), 4),
             **spread(held_classes),
+            "variety": variety([test.images[test.labels == d] for d in range(10)]),
             "nearest_train_rms": nearest_training_distance(test.images, train),
         }
     ]
@@ -194,37 +280,14 @@ def compare(
         model = module.load_model()
         facts = family_facts(family, module, model)
         if family == "ddpm":
-            per_class: list[float] = []
-            pieces: list[FloatArray] = []
-            seconds: list[float] = []
-            verdicts: list[str] = []
-            for digit in range(10):
-                stream = stream_of(family, digit)
-                images, s = timed_samples(module, model, per_digit, seed, stream, digit)
-                judged = judge.predict(flat(images))
-                verdicts.append(verdict_string(judged))
-                per_class.append(round(float((judged == digit).mean()), 4))
-                pieces.append(images)
-                seconds.append(s)
-            conditional = np.concatenate(pieces)
-            rows.append(
-                {
-                    "id": "ddpm_conditional",
-                    "kind": "conditional",
-                    "family": family,
-                    "samples": len(conditional),
-                    "recognised": round(float(np.mean(per_class)), 4),
-                    "recognised_per_digit": per_class,
-                    **spread(judge.predict(flat(conditional))),
-                    "nearest_train_rms": nearest_training_distance(conditional, train),
-                    "steps": int(module.DEFAULT_STEPS),
-                    "guidance": float(module.DEFAULT_GUIDANCE),
-                    "evaluations_per_image": int(module.EVALUATIONS_PER_IMAGE),
-                    "cpython_ms_per_image": round(1000 * float(np.median(seconds)), 2),
-                    **facts,
-                    "judged": verdicts,
-                }
-            )
+            default = float(module.DEFAULT_GUIDANCE)
+            # the default first: it is the row with the costs and the digit-by-digit table
+            asked = [
+                conditional_row(module, model, judge, train, per_digit, seed, w)
+                for w in [default, *(g for g in GUIDANCE if g != default)]
+            ]
+            asked[0].update(evaluations_per_image=int(module.EVALUATIONS_PER_IMAGE), **facts)
+            rows.extend(asked)
         stream = stream_of(family, None)
         images, s = timed_samples(module, model, unconditional, seed, stream, None)
         judged = judge.predict(flat(images))

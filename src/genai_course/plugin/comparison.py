@@ -14,13 +14,12 @@ from typing import Any
 
 from mkdocs.exceptions import PluginError
 
-__all__ = ["COMPARISON", "image_comparison_markdown"]
+__all__ = ["COMPARISON", "image_comparison_markdown", "label"]
 
 COMPARISON = Path("training") / "image_comparison.json"
 
 LABELS = {
     "heldout": "Real held-out digits (the reference)",
-    "ddpm_conditional": "Diffusion, a digit asked for",
     "ddpm_unconditional": "Diffusion, no digit asked for",
     "vae_unconditional": "VAE, z drawn from N(0, I)",
     "gan_unconditional": "GAN",
@@ -35,13 +34,20 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
-def _label(row: dict[str, Any]) -> str:
-    label = LABELS.get(row["id"])
-    if label is None:
+def label(row: dict[str, Any]) -> str:
+    """The row's name in the tables."""
+    if row["kind"] == "conditional":
+        return f"Diffusion, a digit asked for, w = {row['guidance']:g}"
+    if row["id"] not in LABELS:
         raise PluginError(f"{COMPARISON}: no label for the row {row['id']!r}")
-    if row["id"] == "ddpm_conditional":
-        label += f" (w = {row['guidance']:g}, {row['steps']} DDIM steps)"
-    return label
+    return LABELS[row["id"]]
+
+
+def _order(row: dict[str, Any]) -> tuple[int, float]:
+    """The reference, the diffusion model by rising guidance, then the generators without a
+    digit asked for, in the order they were measured."""
+    rank = {"reference": 0, "conditional": 1, "unconditional": 2}[row["kind"]]
+    return rank, row.get("guidance", 0.0) if rank == 1 else 0.0
 
 
 def image_comparison_markdown(project: Path) -> str:
@@ -56,43 +62,46 @@ def image_comparison_markdown(project: Path) -> str:
     rows: list[dict[str, Any]] = table["rows"]
     judge = table["judge"]
     seen = [
-        "| Images | Judged as the digit asked for "
+        "| Images | Judged as the digit asked for | Two images of one digit differ by "
         f"| Spread (entropy, at most {table['max_entropy_bits']:.2f} bits) | Top class "
         "| Classes ≥ 5 % | Nearest training image |",
-        "| --- | --: | --: | --: | --: | --: |",
+        "| --- | --: | --: | --: | --: | --: | --: |",
     ]
+    rows = sorted(rows, key=_order)
     for row in rows:
         recognised = _percent(row["recognised"]) if "recognised" in row else "—"
+        variety = f"{row['variety']:.3f}" if "variety" in row else "—"
         seen.append(
-            f"| {_label(row)} | {recognised} | {row['entropy_bits']:.2f} bits "
+            f"| {label(row)} | {recognised} | {variety} | {row['entropy_bits']:.2f} bits "
             f"| {_percent(row['top_class_share'])} | {row['classes_at_5_percent']} "
             f"| {row['nearest_train_rms']:.3f} |"
         )
     parts = ["\n".join(seen)]
-    conditional = next((r for r in rows if r["id"] == "ddpm_conditional"), None)
-    if conditional is not None:
-        shares = conditional["recognised_per_digit"]
-        parts.append(
-            "\n".join(
-                [
-                    "| Digit asked for | " + " | ".join(str(d) for d in range(10)) + " |",
-                    "| --- |" + " --: |" * 10,
-                    "| Judged as that digit | "
-                    + " | ".join(f"{100 * s:.0f} %" for s in shares)
-                    + " |",
-                ]
+    conditional = [r for r in rows if r["kind"] == "conditional"]
+    if conditional:
+        lines = [
+            "| Judged as the digit asked for | " + " | ".join(str(d) for d in range(10)) + " |",
+            "| --- |" + " --: |" * 10,
+        ]
+        for row in conditional:
+            shares = row["recognised_per_digit"]
+            lines.append(
+                f"| w = {row['guidance']:g} | "
+                + " | ".join(f"{100 * s:.0f} %" for s in shares)
+                + " |"
             )
-        )
+        parts.append("\n".join(lines))
     cost = [
         "| Generator | Network passes per image | Time per image (CPython) | Parameters "
         "| Training (one CPU thread) | Weights |",
         "| --- | --: | --: | --: | --: | --: |",
     ]
     for row in rows:
-        if row["kind"] == "reference":
-            continue
+        if "parameters" not in row:
+            continue  # the reference, and the diffusion model's other guidance scales
+        steps = f", {row['steps']} DDIM steps" if "steps" in row else ""
         cost.append(
-            f"| {_label(row)} | {row['evaluations_per_image']} "
+            f"| {label(row)}{steps} | {row['evaluations_per_image']} "
             f"| {row['cpython_ms_per_image']:.2f} ms | {row['parameters']:,} "
             f"| {_duration(row['train_seconds'])} | {row['weights_bytes'] / 1000:.1f} kB |"
         )
@@ -102,9 +111,12 @@ def image_comparison_markdown(project: Path) -> str:
         f"*Judge:* a support-vector classifier trained on the {judge['train']:,} "
         f"training digits; it recognises {_percent(judge['heldout_accuracy'])} of the "
         f"{judge['heldout']} held-out digits. {table['per_digit']} samples per digit asked for, "
-        f"{table['unconditional']} per generator without one, seed {table['seed']}. Distances are "
-        "root-mean-square over the 64 pixels (0 = no ink, 1 = full ink). Times are NumPy under "
-        "CPython on the machine that made the table; the benchmark measures them in the page. "
+        f"{table['unconditional']} per generator without one, seed {table['seed']}; w is the "
+        "diffusion model's guidance scale. Distances are root-mean-square over the 64 pixels "
+        "(0 = no ink, 1 = full ink): between two images of the same digit asked for (for the real "
+        "digits, of the same label), and from each image to its nearest training image (median). "
+        "Times are processor time of NumPy under CPython, one thread, on the machine that made "
+        "the table; the benchmark measures them in the page. "
         "Computed by `training/compare_image_models.py`."
     )
     return "\n\n".join(parts) + "\n"

@@ -41,6 +41,7 @@ SUBJECTS = {
     "vae-reparameterisation": "image-generation",
     "ddpm-reverse-step": "image-generation",
     "classifier-free-guidance": "image-generation",
+    "vae-kl": "image-generation",
     "pca-compression": "pca-vs-autoencoders",
 }
 

@@ -323,3 +323,11 @@ def test_bar_values_sit_inside_the_figure_above_the_tallest_bar() -> None:
     assert "0.05" in {t.text for t in texts}  # the tallest bar's value is shown…
     # …with a whole line of text above its baseline inside the figure (it was cut at the top)
     assert min(float(t.get("y", "0")) for t in texts) >= svg.FONT
+
+
+def test_line_chart_writes_whole_axis_ends_in_full() -> None:
+    chart = svg.line_chart(
+        [0, 4000, 8000], {"loss": [1.25, 0.5, 0.75]}, title="t", description="d", x_label="step"
+    )
+    assert ">8,000</text>" in chart and "e+03" not in chart
+    assert ">1.25</text>" in chart and ">0.5</text>" in chart

@@ -100,6 +100,14 @@ def _fmt(value: float, value_format: str) -> str:
     return "—" if not np.isfinite(value) else value_format.format(value)
 
 
+def _tick(value: float) -> str:
+    """An axis end: three significant digits, but whole numbers up to a million in full
+    ("8,000" where ``:.3g`` writes "8e+03")."""
+    if value == round(value) and abs(value) < 1e6:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
 def _step(pitch: float, room: float) -> int:
     """Label every k-th item, k a round number (1, 2, 5, 10, 20, 50, …), so that labels
     ``pitch`` apart get at least ``room`` each."""
@@ -370,7 +378,7 @@ def line_chart(
         lo, hi = lo - 1, hi + 1
     x_lo, x_hi = float(xs.min()), float(xs.max()) if xs.size else 1.0
     x_span = (x_hi - x_lo) or 1.0
-    ticks = [f"{hi:.3g}", f"{lo:.3g}"]
+    ticks = [_tick(hi), _tick(lo)]
     left = FONT + 8 + CHAR_W * max(len(t) for t in ticks)
     top, h = 10.0, 150.0
     w = WIDTH - left - 10
@@ -384,8 +392,8 @@ def line_chart(
         f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="currentColor" '
         f'stroke-opacity="0.4"/><text x="{left - 4}" y="{top + 8}" text-anchor="end">{ticks[0]}'
         f'</text><text x="{left - 4}" y="{top + h}" text-anchor="end">{ticks[1]}</text>'
-        f'<text x="{left}" y="{top + h + FONT + 4}">{x_lo:.3g}</text>'
-        f'<text x="{left + w}" y="{top + h + FONT + 4}" text-anchor="end">{x_hi:.3g}</text>'
+        f'<text x="{left}" y="{top + h + FONT + 4}">{_tick(x_lo)}</text>'
+        f'<text x="{left + w}" y="{top + h + FONT + 4}" text-anchor="end">{_tick(x_hi)}</text>'
         f'<text x="{left + w / 2}" y="{top + h + FONT + 4}" text-anchor="middle">'
         f"{escape(x_label)}</text>"
         f'<text transform="translate({FONT},{top + h / 2}) rotate(-90)" text-anchor="middle">'

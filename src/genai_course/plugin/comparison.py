@@ -79,17 +79,16 @@ def image_comparison_markdown(project: Path) -> str:
     parts = ["\n".join(seen)]
     conditional = [r for r in rows if r["kind"] == "conditional"]
     if conditional:
+        # a row per digit, a column per guidance scale: narrow enough for a phone
         lines = [
-            "| Judged as the digit asked for | " + " | ".join(str(d) for d in range(10)) + " |",
-            "| --- |" + " --: |" * 10,
+            "| Digit asked for: share judged as it | "
+            + " | ".join(f"w = {row['guidance']:g}" for row in conditional)
+            + " |",
+            "| --- |" + " --: |" * len(conditional),
         ]
-        for row in conditional:
-            shares = row["recognised_per_digit"]
-            lines.append(
-                f"| w = {row['guidance']:g} | "
-                + " | ".join(f"{100 * s:.0f} %" for s in shares)
-                + " |"
-            )
+        for digit in range(10):
+            shares = [row["recognised_per_digit"][digit] for row in conditional]
+            lines.append(f"| {digit} | " + " | ".join(f"{100 * s:.0f} %" for s in shares) + " |")
         parts.append("\n".join(lines))
     cost = [
         "| Generator | Network passes per image | Time per image (CPython) | Parameters "

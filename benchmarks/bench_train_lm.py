@@ -74,11 +74,12 @@ def measure(page: object, url: str, model: str, seconds: float, bigram: float) -
         samples[f"{mark} s"] = f"{state['status'].split(':')[0]}: {state['sample']}"
     paused_at = time.perf_counter()
     demo.locator("[name=action]").select_option("pause")
+    # the paused figure: its status has no speed, and no part is running
     page.wait_for_function(  # type: ignore[attr-defined]
         "() => { const d = document.querySelector('#gc-demo-train_lm');"
         " return /^Step [0-9,]+: held-out/.test(d.querySelector('.gc-status').textContent)"
         " && !d.dataset.running; }",
-        timeout=30_000,
+        timeout=120_000,
     )
     pause_ms = (time.perf_counter() - paused_at) * 1000
     return {

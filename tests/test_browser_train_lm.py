@@ -29,6 +29,12 @@ def test_training_in_the_page_gives_cpythons_loss_curve_and_pauses(
     demo = page.locator(DEMO)  # type: ignore[attr-defined]
     demo.scroll_into_view_if_needed()
     python_ready(page, 120_000)
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => { window.__statuses = [];
+          const status = document.querySelector('#gc-demo-train_lm .gc-status');
+          new MutationObserver(() => window.__statuses.push(status.textContent))
+            .observe(status, {childList: true, characterData: true, subtree: true}); }"""
+    )
     demo.locator("[name=action]").select_option("train")
     # the curve grows while it trains: wait for step 500 (5 evaluations after step 0)
     page.wait_for_function(  # type: ignore[attr-defined]
@@ -42,6 +48,11 @@ def test_training_in_the_page_gives_cpythons_loss_curve_and_pauses(
         timeout=60_000,
     )
     shown = table_rows(page)
+    # while it trained the status said how far it was; once the first figure was up, the next
+    # parts did not put "Running…" over it
+    statuses = page.evaluate("window.__statuses")  # type: ignore[attr-defined]
+    first = next(i for i, text in enumerate(statuses) if text.startswith("Step"))
+    assert not [t for t in statuses[first:] if t.startswith("Running")], statuses
     status = demo.locator(".gc-status").text_content()
     assert "Speed" not in status  # a paused model reports no speed
     # the same seed in CPython: the same evaluations, to the printed digits

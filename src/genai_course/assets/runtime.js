@@ -194,6 +194,7 @@
     // a run still going after this long says so in the status line
     const RUNNING_NOTICE = 400;
     let runningTimer = null;
+    let continuing = false;
 
     async function update() {
       if (python.state === "failed") return;
@@ -213,9 +214,12 @@
           // run that takes a while says so: a click on Run always visibly starts something
           root.dataset.runs = String(Number(root.dataset.runs || 0) + 1);
           root.dataset.running = "true";
+          // the next part of a long computation: its figure is up, it needs no Running… notice
+          const nextPart = continuing;
+          continuing = false;
           clearTimeout(runningTimer);
           runningTimer = setTimeout(() => {
-            if (busy && python.state === "ready" && !stopRequested) {
+            if (busy && python.state === "ready" && !stopRequested && !nextPart) {
               setStatus("Running… (Stop ends it)", "running");
             }
           }, RUNNING_NOTICE);
@@ -232,7 +236,7 @@
           else if (!queued && !result.cancelled) {
             show(result);
             // a long computation done in short runs (training): the next part, with the same values
-            if (result.ok && result.again && root.isConnected) queued = true;
+            if (result.ok && result.again && root.isConnected) queued = continuing = true;
           }
         } while (queued);
       } catch (error) {

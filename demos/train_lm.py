@@ -206,7 +206,7 @@ def sample_panel(sample: str, prompt: str, step: int, model: str) -> Panel:
 def view(
     trainer: charlm.Trainer,
     bigram: float,
-    sample: str,
+    sample: tuple[str, int],
     prompt: str,
     note: str,
     speed: float | None,
@@ -224,7 +224,8 @@ def view(
     return View(
         [
             loss_panel(trainer, bigram),
-            sample_panel(sample, prompt, trainer.steps, trainer.config.kind),
+            # the sample says after how many steps it was written (it may be a little older)
+            sample_panel(sample[0], prompt, sample[1], trainer.config.kind),
         ],
         summary,
         again=again,
@@ -290,29 +291,31 @@ def render(
         return
     config = charlm.ModelConfig(model, len(corpus.vocab), context=context, width=width)
     trainer, note = trainer_for(corpus, config, seed, reset=action == "reset")
-    # a sample is kept with what wrote it: Paused shows the last one at once if nothing changed
+    # a sample is kept with what wrote it: (trainer, settings, text, step, time written)
     settings = (prompt, temperature, top_k, top_p, seed)
+    kept = STATE.get("sample")
+    mine = isinstance(kept, tuple) and kept[0] is trainer and kept[1] == settings
+    sample: tuple[str, int] = (kept[2], kept[3]) if mine else ("", -1)  # type: ignore[index]
+
+    def new_sample() -> tuple[str, int]:
+        text = write(trainer.params, config)
+        STATE["sample"] = (trainer, settings, text, trainer.steps, time.perf_counter())
+        return text, trainer.steps
+
     if action != "train" or trainer.stopped or trainer.steps >= MAX_STEPS:
         if trainer.steps >= MAX_STEPS:
             note = f"Trained {MAX_STEPS:,} steps, this demo's limit; start over to train again."
-        kept = STATE.get("sample")
-        if isinstance(kept, tuple) and kept[0] is trainer and kept[3] == settings:
-            sample = kept[1]
-        else:
-            sample = write(trainer.params, config)
-            STATE["sample"] = (trainer, sample, time.perf_counter(), settings)
+        if sample[1] != trainer.steps:
+            if mine:  # answer at once with the last sample, then write one from these weights
+                yield view(trainer, bigram, sample, prompt, note, None)
+            sample = new_sample()
         yield view(trainer, bigram, sample, prompt, note, None)
         return
     started, first = time.perf_counter(), trainer.steps
-    # the last sample, while this part trains: writing one costs as much as many steps, so a
-    # new one is written every SAMPLE_SECONDS of training, not after every part
-    kept = STATE.get("sample")
-    mine = isinstance(kept, tuple) and kept[0] is trainer and kept[3] == settings
-    fresh = mine and started - kept[2] < SAMPLE_SECONDS  # type: ignore[index]
-    sample = kept[1] if mine else ""  # type: ignore[index]
-    if not sample:
-        sample, fresh = write(trainer.params, config), True
-        STATE["sample"] = (trainer, sample, started, settings)
+    # writing a sample costs as much as many steps: a new one every SAMPLE_SECONDS of training
+    due = not mine or started - kept[4] >= SAMPLE_SECONDS  # type: ignore[index]
+    if not mine:
+        sample, due = new_sample(), False
     # the page redraws only when the curve has a new point: the same step yielded between two
     # evaluations is not sent again (and the page's thread is left alone)
     shown = partial(view, trainer, bigram, sample, prompt, note, None, True)
@@ -325,9 +328,8 @@ def render(
             shown = partial(view, trainer, bigram, sample, prompt, note, None, True)
         yield shown
     speed = (trainer.steps - first) / max(time.perf_counter() - started, 1e-9)
-    if not fresh:
-        sample = write(trainer.params, config)
-        STATE["sample"] = (trainer, sample, time.perf_counter(), settings)
+    if due:
+        sample = new_sample()
     yield view(
         trainer,
         bigram,

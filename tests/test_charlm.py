@@ -300,6 +300,8 @@ def test_demo_trains_in_parts_and_resets_when_asked() -> None:
     assert step < later <= step + 250  # the model was kept between the parts
     paused = json.loads(run_demo(DEMO, name, {"action": "pause"}))
     assert f"Step {later}:" in paused["summary"] and "again" not in paused
+    # the sample shown when paused was written by these weights, and says so
+    assert paused["panels"][1]["title"] == f"What the mlp writes after {later} steps"
     reset = json.loads(run_demo(DEMO, name, {"action": "reset"}))
     assert "Started over with new weights" in reset["summary"] and "Step 0:" in reset["summary"]
     changed = json.loads(run_demo(DEMO, name, {"action": "train", "context": "4"}))

@@ -86,3 +86,16 @@ def test_demo_at_top_counts_the_text_before_the_first_demo() -> None:
     assert not demo_at_top("<article><p>No demo here.</p></article>")
     exercise = '<section class="gc-exercise" data-exercise="softmax">'
     assert demo_at_top(f"<article><h1>Practice</h1>{exercise}")
+
+
+def test_numpys_libraries_are_compiled_while_python_starts_and_linked_as_compiled(
+    page: Any, server: Server
+) -> None:
+    """The fetch worker compiles NumPy's 19 shared libraries while Python starts; the loader
+    links those modules instead of compiling the files again, and every compiled part works."""
+    from tests.test_browser_foundation import install_facts
+
+    phases, facts = install_facts(page, server)
+    assert "installError" not in phases and "precompileError" not in phases, phases
+    assert phases["precompiled"] == 19, phases  # NumPy's shared libraries
+    assert facts["works"] is True

@@ -27,14 +27,32 @@ const phases = {};
 
 // The snapshot and the wheels: fetched and unzipped by fetch-worker.js (started by the page with
 // this worker; it hands them over on `port`), or here when there is no such worker or it fails.
-// Returns a promise per part (null for a part not wanted).
+// Returns a promise per part (null for a part not wanted). The wheels' shared libraries, compiled
+// meanwhile, are kept in `libraries` ({path in the wheel: promise of a WebAssembly.Module, or of
+// null where it did not compile}).
+const libraries = {};
+function library(path) {
+  if (!libraries[path]) {
+    let resolve;
+    libraries[path] = new Promise((settle) => (resolve = settle));
+    libraries[path].resolve = resolve;
+  }
+  return libraries[path];
+}
+function compiledLibrary(path, module) {
+  phases.compiled = performance.now();
+  library(path).resolve(module);
+}
 let fetchedHere = () => {}; // the page says the fetch worker failed: what is missing is done here
 function fetchStartFiles(port, snapshotURL, wheels, unzipScript) {
   const here = {
     snapshot: () => unzipSnapshot(snapshotURL),
-    wheels: () => {
+    wheels: async () => {
       importScripts(unzipScript);
-      return Promise.all(wheels.map(unzipWheel));
+      const unpacked = await Promise.all(wheels.map((wheel) => unzipWheel(wheel)));
+      // compiled while Python starts
+      for (const wheel of unpacked) wheel.libraries = compileLibraries(wheel.entries, compiledLibrary);
+      return unpacked;
     },
   };
   const waiting = {}; // part -> the settle functions of its promise, until the part arrives
@@ -49,11 +67,16 @@ function fetchStartFiles(port, snapshotURL, wheels, unzipScript) {
   const unpacked = promise("wheels", wheels.length);
   fetchedHere = (reason) => {
     phases.fetchWorkerError = reason;
+    for (const compiling of Object.values(libraries)) compiling.resolve(null); // left to the loader
     for (const part of Object.keys(waiting)) take(part).resolve(Promise.resolve().then(here[part]));
   };
   if (!port) fetchedHere("no fetch worker");
   else {
     port.onmessage = ({ data }) => {
+      if (data.part === "library") {
+        compiledLibrary(data.path, data.module);
+        return;
+      }
       const settle = take(data.part);
       if (!settle) return;
       if (data.error) settle.reject(new Error(data.error));
@@ -71,7 +94,12 @@ function fetchStartFiles(port, snapshotURL, wheels, unzipScript) {
       unpacked &&
       unpacked.then((files) => {
         phases.wheels = performance.now();
-        return files.map(({ name, url, entries }) => ({ name, url, files: planWheel(url.split("/").pop(), entries) }));
+        return files.map(({ name, url, entries, libraries: compiling }) => ({
+          name,
+          url,
+          files: planWheel(url.split("/").pop(), entries),
+          compiling: compiling || [],
+        }));
       }),
   };
 }
@@ -118,9 +146,34 @@ function planWheel(fileName, entries) {
   return files;
 }
 
+// The shared libraries compiled while Python started (`compiling`: their paths in the wheel;
+// a compile already under way is awaited, which is sooner than starting it again), instantiated into Python's memory as Pyodide's loader does (Emscripten's loadWebAssemblyModule
+// takes a compiled module where it otherwise compiles bytes), and left where Emscripten's own
+// preloading leaves them (Module.preloadedWasm, by path): the loader's dlopen then links these
+// instead of compiling the files again (one that fails here is left to it). Returns the paths so
+// placed.
+async function instantiateCompiled(site, dynlibs, compiling) {
+  const module = pyodide._module;
+  const preloaded = [];
+  if (typeof module.loadWebAssemblyModule !== "function" || !module.preloadedWasm) return preloaded;
+  const flags = { loadAsync: true, nodelete: true, allowUndefined: true };
+  for (const target of dynlibs) {
+    const path = target.slice(site.length + 1);
+    const compiled = compiling.includes(path) ? await library(path) : null;
+    if (!(compiled instanceof WebAssembly.Module)) continue;
+    try {
+      module.preloadedWasm[target] = await module.loadWebAssemblyModule(compiled, flags, target, {});
+      preloaded.push(target);
+    } catch (error) {
+      phases.precompileError = String((error && error.message) || error);
+    }
+  }
+  return preloaded;
+}
+
 async function installWheels(wheels) {
   const site = pyodide._api.sitepackages;
-  for (const { name, url, files } of wheels) {
+  for (const { name, url, files, compiling } of wheels) {
     const dynlibs = [];
     for (const [path, data] of files) {
       const target = `${site}/${path}`;
@@ -128,8 +181,17 @@ async function installWheels(wheels) {
       pyodide.FS.writeFile(target, data, { canOwn: true });
       if (/\.so(\.\d+)*$/.test(path)) dynlibs.push(target);
     }
+    const preloaded = await instantiateCompiled(site, dynlibs, compiling);
     // NumPy's compiled modules, loaded as loadPackage loads them
-    await pyodide._api.loadDynlibsFromPackage({ file_name: url.split("/").pop() }, dynlibs);
+    try {
+      await pyodide._api.loadDynlibsFromPackage({ file_name: url.split("/").pop() }, dynlibs);
+      // how many of them the loader linked as they were handed over (not compiled again)
+      const loaded = pyodide._module.LDSO.loadedLibsByName;
+      const linked = preloaded.filter((t) => loaded[t] && loaded[t].exports === pyodide._module.preloadedWasm[t]);
+      phases.precompiled = (phases.precompiled || 0) + linked.length;
+    } finally {
+      for (const target of preloaded) delete pyodide._module.preloadedWasm[target];
+    }
     // a later loadPackage of this name is then a no-op ("default channel": Pyodide's own lock)
     pyodide.loadedPackages[name] = "default channel";
   }
@@ -157,8 +219,10 @@ async function init(indexURL, packages, snapshotURL, wheels, unzipScript, port) 
   phases.pyodide = performance.now();
   if (unpacked) {
     try {
-      await installWheels(await unpacked);
+      const wheels = await unpacked;
+      await installWheels(wheels);
       phases.installed = performance.now();
+      installedFiles = wheels.flatMap(({ files }) => files.map(([path]) => path));
     } catch (error) {
       phases.installError = String((error && error.message) || error);
       console.warn(`Wheels installed by Pyodide's loader instead: ${phases.installError}`);
@@ -185,8 +249,17 @@ async function init(indexURL, packages, snapshotURL, wheels, unzipScript, port) 
 }
 
 // The course's modules (its maths, figures and runners), imported one by one while the learner
-// reads, so that a demo on the next page starts from them
+// reads, so that a demo on the next page starts from them: read from the wheel's file list where
+// this worker installed it (a Python scan of the folder took 30-230 ms before "ready"), else as
+// Python's pkgutil finds them.
+let installedFiles = [];
 function courseModules() {
+  const found = new Set();
+  for (const path of installedFiles) {
+    const match = /^genai_course\/([A-Za-z_][A-Za-z0-9_]*)\.pyc?$/.exec(path);
+    if (match && !["__init__", "__main__", "cli"].includes(match[1])) found.add(`genai_course.${match[1]}`);
+  }
+  if (found.size) return [...found].sort();
   const names = pyodide.runPython(
     "import pkgutil, genai_course\n" +
       "[m.name for m in pkgutil.iter_modules(genai_course.__path__, 'genai_course.')" +

@@ -5,7 +5,8 @@ block: the same, 2 heads) on the course text, from the click on Train:
 
 - steps per second (the demo's own count over each half-second part, median of the parts);
 - the time until the held-out loss falls below the bigram's (the table under the curve);
-- the time from choosing Paused to the paused figure, and the longest main-thread task (Long
+- the time from choosing Paused to the first figure that answers it (in the page's clock), and
+  to the paused figure with a sample from the paused weights; the longest main-thread task (Long
   Tasks API) while it trains;
 - what the model writes after 10, 30 and 60 s of training.
 
@@ -72,23 +73,34 @@ def measure(page: object, url: str, model: str, seconds: float, bigram: float) -
     state = page.evaluate(STATE)  # type: ignore[attr-defined]
     for mark in marks:  # the last mark falls at the end
         samples[f"{mark} s"] = f"{state['status'].split(':')[0]}: {state['sample']}"
+    # the first figure the page shows after the click answers it (a cancelled part's are dropped)
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => { window.__answered = null;
+          const d = document.querySelector('#gc-demo-train_lm');
+          d.addEventListener('change', () => (window.__clicked = performance.now()), true);
+          for (const kind of ['genai-course:partial', 'genai-course:updated']) {
+            d.addEventListener(kind, () => { if (window.__clicked && window.__answered === null)
+              window.__answered = performance.now() - window.__clicked; }); } }"""
+    )
     paused_at = time.perf_counter()
     demo.locator("[name=action]").select_option("pause")
     # the paused figure: its status has no speed, and no part is running
     page.wait_for_function(  # type: ignore[attr-defined]
         "() => { const d = document.querySelector('#gc-demo-train_lm');"
-        " return /^Step [0-9,]+: held-out/.test(d.querySelector('.gc-status').textContent)"
+        " return /Step [0-9,]+: held-out/.test(d.querySelector('.gc-status').textContent)"
         " && !d.dataset.running; }",
         timeout=120_000,
     )
     pause_ms = (time.perf_counter() - paused_at) * 1000
+    answered_ms = page.evaluate("window.__answered")  # type: ignore[attr-defined]
     return {
         "model": model,
         "steps_per_second_median": statistics.median(speeds) if speeds else None,
         "seconds_to_beat_bigram": None if beat is None else round(beat, 1),
         "bigram_held_out": round(bigram, 3),
         "final": page.evaluate(STATE)["status"],  # type: ignore[attr-defined]
-        "pause_to_paused_figure_ms": round(pause_ms),
+        "pause_to_first_figure_ms": None if answered_ms is None else round(answered_ms),
+        "pause_to_paused_figure_and_sample_ms": round(pause_ms),
         "longest_main_thread_task_ms": page.evaluate("window.__lt"),  # type: ignore[attr-defined]
         "samples": samples,
     }

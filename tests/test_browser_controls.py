@@ -26,6 +26,7 @@ PAGES = {
     "autoencoder": "topics/pca-vs-autoencoders/",
     "compression": "topics/pca-vs-autoencoders/",
     "diffusion": "topics/image-generation/",
+    "gan": "topics/image-generation/",
     "positional_encoding": "topics/positional-encoding/",
     "sampling": "topics/temperature-and-top-p/",
     "tiny_gpt": "topics/next-token-prediction/",

@@ -81,9 +81,9 @@ def image_comparison_markdown(project: Path) -> str:
     if conditional:
         # a row per digit, a column per guidance scale: narrow enough for a phone
         lines = [
-            "| Digit asked for: share judged as it | "
-            + " | ".join(f"w = {row['guidance']:g}" for row in conditional)
-            + " |",
+            "*The share of each digit's samples judged as that digit, by guidance w:*",
+            "",
+            "| Digit | " + " | ".join(f"w = {row['guidance']:g}" for row in conditional) + " |",
             "| --- |" + " --: |" * len(conditional),
         ]
         for digit in range(10):

@@ -99,3 +99,27 @@ def test_numpys_libraries_are_compiled_while_python_starts_and_linked_as_compile
     assert "installError" not in phases and "precompileError" not in phases, phases
     assert phases["precompiled"] == 19, phases  # NumPy's shared libraries
     assert facts["works"] is True
+
+
+def test_on_a_visit_the_service_worker_serves_pyodides_loader_compiles_them(
+    browser: Any, server: Server, requests_log: Any
+) -> None:
+    """Where the service worker serves the page (a learner's next visit), Python starts from the
+    compiled code the browser kept, and compiling NumPy's libraries alongside slowed that start
+    more than it saved: Pyodide's loader compiles them once Python is up, as before."""
+    from tests.conftest import open_context
+    from tests.test_browser_foundation import install_facts
+
+    context = open_context(browser, requests_log, service_workers="allow")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        first, _ = install_facts(page, server)
+        assert first["precompiled"] == 19, first
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        phases, facts = install_facts(page, server)  # the page again, now the worker's
+        assert page.evaluate("navigator.serviceWorker.controller !== null")
+        assert not phases.get("precompiled") and "installError" not in phases, phases
+        assert facts["works"] is True
+    finally:
+        context.close()

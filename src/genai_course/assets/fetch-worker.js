@@ -3,7 +3,7 @@
 // this worker with the Python worker (worker.js), which meanwhile reads Pyodide's script and
 // compiles its WebAssembly; where there is no such worker, worker.js loads this file and calls
 // the same functions itself.
-// In:  {snapshot: url | null, wheels: [{name, url, integrity}], unzipScript, port}
+// In:  {snapshot: url | null, wheels: [{name, url, integrity}], unzipScript, precompile, port}
 // Out, on the port (to worker.js): {part: "snapshot", memory: ArrayBuffer (transferred)} then
 //      {part: "wheels", unpacked: [{name, url, entries, libraries: [paths being compiled]}]}, or
 //      {part, error} for a part that failed, then {part: "library", path, module} for each of
@@ -106,7 +106,7 @@ if (!self.__genaiCourseWorker) {
           }
           if (--left === 0) done();
         };
-        for (const wheel of unpacked) wheel.libraries = compileLibraries(wheel.entries, compiled);
+        for (const wheel of unpacked) wheel.libraries = data.precompile ? compileLibraries(wheel.entries, compiled) : [];
         left = unpacked.reduce((sum, wheel) => sum + wheel.libraries.length, 0);
         port.postMessage({ part: "wheels", unpacked });
         if (left) await finished;

@@ -1,5 +1,6 @@
 // The course's Python: Pyodide with NumPy and genai_course, in a Web Worker, off the page's thread.
-// Messages in:  {type: "init", indexURL, packages, snapshot, wheels, unzipScript, fetched?: port}
+// Messages in:  {type: "init", indexURL, packages, snapshot, wheels, unzipScript, precompile,
+//               fetched?: port}
 //               ({type: "fetch-failed", reason} if the page's fetch worker could not run)
 //               then {type: "load", id, name, source} or {type: "load", id, module} (warm-up:
 //               a demo's imports, or one module of the course; answered {ok: true})
@@ -31,27 +32,33 @@ const phases = {};
 // meanwhile, are kept in `libraries` ({path in the wheel: promise of a WebAssembly.Module, or of
 // null where it did not compile}).
 const libraries = {};
+let librariesLost = false; // a library's message could not be read here: the loader compiles them
 function library(path) {
   if (!libraries[path]) {
     let resolve;
     libraries[path] = new Promise((settle) => (resolve = settle));
     libraries[path].resolve = resolve;
+    if (librariesLost) resolve(null);
   }
   return libraries[path];
+}
+function loseLibraries() {
+  librariesLost = true;
+  for (const compiling of Object.values(libraries)) compiling.resolve(null);
 }
 function compiledLibrary(path, module) {
   phases.compiled = performance.now();
   library(path).resolve(module);
 }
 let fetchedHere = () => {}; // the page says the fetch worker failed: what is missing is done here
-function fetchStartFiles(port, snapshotURL, wheels, unzipScript) {
+function fetchStartFiles(port, snapshotURL, wheels, unzipScript, precompile) {
   const here = {
     snapshot: () => unzipSnapshot(snapshotURL),
     wheels: async () => {
       importScripts(unzipScript);
       const unpacked = await Promise.all(wheels.map((wheel) => unzipWheel(wheel)));
       // compiled while Python starts
-      for (const wheel of unpacked) wheel.libraries = compileLibraries(wheel.entries, compiledLibrary);
+      for (const wheel of unpacked) wheel.libraries = precompile ? compileLibraries(wheel.entries, compiledLibrary) : [];
       return unpacked;
     },
   };
@@ -67,11 +74,13 @@ function fetchStartFiles(port, snapshotURL, wheels, unzipScript) {
   const unpacked = promise("wheels", wheels.length);
   fetchedHere = (reason) => {
     phases.fetchWorkerError = reason;
-    for (const compiling of Object.values(libraries)) compiling.resolve(null); // left to the loader
+    loseLibraries(); // left to the loader
     for (const part of Object.keys(waiting)) take(part).resolve(Promise.resolve().then(here[part]));
   };
   if (!port) fetchedHere("no fetch worker");
   else {
+    // a compiled module this browser cannot pass between workers arrives as a messageerror
+    port.onmessageerror = loseLibraries;
     port.onmessage = ({ data }) => {
       if (data.part === "library") {
         compiledLibrary(data.path, data.module);
@@ -206,9 +215,9 @@ async function installWheels(wheels) {
   );
 }
 
-async function init(indexURL, packages, snapshotURL, wheels, unzipScript, port) {
+async function init(indexURL, packages, snapshotURL, wheels, unzipScript, port, precompile) {
   // fetched and unpacked while pyodide.js loads, by a worker of their own
-  const { snapshot, wheels: unpacked } = fetchStartFiles(port, snapshotURL, wheels || [], unzipScript);
+  const { snapshot, wheels: unpacked } = fetchStartFiles(port, snapshotURL, wheels || [], unzipScript, precompile);
   for (const part of [snapshot, unpacked]) if (part) part.catch(() => {}); // handled when awaited
   importScripts(indexURL + "pyodide.js");
   phases.script = performance.now();
@@ -274,8 +283,8 @@ self.onmessage = async (event) => {
   const message = event.data;
   if (message.type === "init") {
     try {
-      const { indexURL, packages, snapshot, wheels, unzipScript, fetched } = message;
-      const versions = await init(indexURL, packages, snapshot, wheels, unzipScript, fetched);
+      const { indexURL, packages, snapshot, wheels, unzipScript, fetched, precompile } = message;
+      const versions = await init(indexURL, packages, snapshot, wheels, unzipScript, fetched, precompile);
       self.postMessage({ type: "ready", versions, phases, modules: courseModules() });
     } catch (error) {
       self.postMessage({ type: "init-error", message: String((error && error.message) || error) });

@@ -47,7 +47,7 @@ def load_script() -> ModuleType:
 
 
 script = load_script()
-STORED: dict[str, Any] = json.loads((ROOT / COMPARISON).read_text())
+STORED: dict[str, Any] = json.loads(COMPARISON.read_text())
 
 
 def rows_by_id(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -156,7 +156,7 @@ def test_each_generator_draws_and_is_judged_as_stored(family: str, judge: Any) -
 
 
 def test_the_page_shows_the_stored_numbers() -> None:
-    markdown = image_comparison_markdown(ROOT)
+    markdown = image_comparison_markdown()
     judge = STORED["judge"]
     assert f"{100 * judge['heldout_accuracy']:.1f} % of the {judge['heldout']} held-out" in markdown
     for row in STORED["rows"]:
@@ -174,7 +174,7 @@ def test_the_page_shows_the_stored_numbers() -> None:
 
 def test_a_missing_table_stops_the_build_and_says_how_to_make_it(tmp_path: Path) -> None:
     with pytest.raises(PluginError, match=r"compare_image_models\.py"):
-        image_comparison_markdown(tmp_path)
+        image_comparison_markdown(tmp_path / "image_comparison.json")
 
 
 def test_what_the_page_reads_in_the_table_holds() -> None:

@@ -28,9 +28,9 @@ unlike any digit. Then network evaluations per image, CPython processor time per
 machine (one thread; the page's times come from the benchmark), parameters, and the training
 time and weights' bytes from each training report.
 
-It writes ``training/image_comparison.json``, next to the training reports it reads: the page's
-table is rendered from it at build time (the ``{{ image_comparison() }}`` directive), so nothing
-of it needs to be in the course wheel the browser downloads. ``tests/test_image_comparison.py``
+It writes ``src/genai_course/data/image_comparison.json`` (9 KB): the page's table is rendered
+from it at build time (the ``{{ image_comparison() }}`` directive); it lives in the package so that
+a site built from another folder (a new term's) finds it too. ``tests/test_image_comparison.py``
 reproduces the judged figures from the committed weights and checks that the file is current.
 """
 
@@ -59,7 +59,7 @@ from genai_course import digits  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "genai_course" / "data"
-OUT = ROOT / "training" / "image_comparison.json"
+OUT = DATA / "image_comparison.json"
 
 SEED = 2026
 PER_DIGIT = 50  # conditional samples per requested digit

@@ -595,7 +595,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             ),
             "progress": lambda _, page: (self._progress(page), True),
             "image_comparison": lambda _, page: (
-                image_comparison_markdown(self.project),
+                image_comparison_markdown(),
                 False,
             ),
             "quiz": lambda topic, page: (

@@ -1,7 +1,8 @@
 """The image generators' measured comparison (``{{ image_comparison() }}``), as Markdown tables.
 
-The numbers come from ``training/image_comparison.json``, written by
-``training/compare_image_models.py``; nothing here is typed by hand, so the page cannot drift from
+The numbers come from ``genai_course/data/image_comparison.json``, written by
+``training/compare_image_models.py`` (it travels with the package, so a site built from any folder,
+such as a new term's, finds it); nothing here is typed by hand, so the page cannot drift from
 the measurement. Three tables: what the independent judge makes of each generator's samples, the
 conditional model digit by digit, and what each generator costs.
 """
@@ -16,7 +17,7 @@ from mkdocs.exceptions import PluginError
 
 __all__ = ["COMPARISON", "image_comparison_markdown", "label"]
 
-COMPARISON = Path("training") / "image_comparison.json"
+COMPARISON = Path(__file__).resolve().parents[1] / "data" / "image_comparison.json"
 
 LABELS = {
     "heldout": "Real held-out digits (the reference)",
@@ -50,13 +51,12 @@ def _order(row: dict[str, Any]) -> tuple[int, float]:
     return rank, row.get("guidance", 0.0) if rank == 1 else 0.0
 
 
-def image_comparison_markdown(project: Path) -> str:
-    path = project / COMPARISON
+def image_comparison_markdown(path: Path = COMPARISON) -> str:
     try:
         table = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PluginError(
-            f"{COMPARISON} is missing: run `PYTHONPATH=src .venv/bin/python "
+            f"{path} is missing: run `PYTHONPATH=src .venv/bin/python "
             "training/compare_image_models.py`"
         ) from None
     rows: list[dict[str, Any]] = table["rows"]

@@ -224,7 +224,11 @@
             }
           }, RUNNING_NOTICE);
           const result = await callPython(name, code ? code.value : "", values(), (partial) => {
-            if (!queued && root.isConnected) show(partial);
+            if (!queued && root.isConnected) {
+              // a figure that grows while it runs is its own sign of progress: no Running… over it
+              clearTimeout(runningTimer);
+              show(partial);
+            }
           });
           clearTimeout(runningTimer);
           if (!root.isConnected) return;

@@ -187,6 +187,41 @@ def test_the_tokenizer_table_keeps_whole_numbers_whole_on_a_phone(
         context.close()  # type: ignore[attr-defined]
 
 
+def test_words_in_code_stay_whole_in_the_tokens_table_on_a_phone(
+    browser: object, server: Server
+) -> None:
+    # the page's own table of words and their tokens: "unbelievable" split as "unbelievabl|e"
+    context, page = phone_page(browser)
+    try:
+        page.goto(server.url + "topics/tokens-and-context/")  # type: ignore[attr-defined]
+        table = page.locator("article table:not([class])").first  # type: ignore[attr-defined]
+        table.wait_for()
+        split = table.evaluate(
+            """(t) => Array.from(t.querySelectorAll("td code")).flatMap((code) => {
+                 // each word of the code: the tops of its characters' boxes
+                 const text = code.firstChild;
+                 const words = [];
+                 for (const m of code.textContent.matchAll(/\\S+/g)) {
+                   const range = document.createRange();
+                   range.setStart(text, m.index);
+                   range.setEnd(text, m.index + m[0].length);
+                   const rects = Array.from(range.getClientRects());
+                   const tops = new Set(rects.map((r) => Math.round(r.top)));
+                   if (tops.size > 1) words.push(m[0]);
+                 }
+                 return words;
+               })"""
+        )
+        words = table.evaluate(
+            "(t) => Array.from(t.querySelectorAll('td code'), (c) => c.textContent)"
+        )
+        assert "unbelievable" in words, words
+        assert split == [], f"words broken across lines at 375 px: {split}"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375  # type: ignore[attr-defined]
+    finally:
+        context.close()  # type: ignore[attr-defined]
+
+
 def _luminance(rgb: tuple[float, ...]) -> float:
     def channel(c: float) -> float:
         c = c / 255

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
+
+from genai_course import arrays
 
 __all__ = [
     "CODE_SIZES",
@@ -72,9 +73,7 @@ class PCA:
 
 
 def _npz() -> dict[str, npt.NDArray[np.generic]]:
-    path = resources.files("genai_course").joinpath("data/digit_autoencoder.npz")
-    with path.open("rb") as f, np.load(f, allow_pickle=False) as stored:
-        return {name: stored[name] for name in stored.files}
+    return arrays.load("digit_autoencoder")
 
 
 def _read_only(a: npt.NDArray[np.generic]) -> FloatArray:

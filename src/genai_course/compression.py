@@ -29,10 +29,11 @@ components would take 15 MB.
 """
 
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
+
+from genai_course import arrays
 
 __all__ = [
     "FACE_FAMILY_SIZE",
@@ -355,11 +356,10 @@ def face_basis(n: int = FACE_FAMILY_SIZE, seed: int = _FACE_FAMILY_SEED) -> Face
 def load_face_basis() -> FaceBasis:
     """The course's face family and its PCA, as ``face_basis()`` computes them, read from
     ``data/face_basis.npz`` (written by ``training/precompute.py``)."""
-    with resources.files("genai_course").joinpath("data/face_basis.npz").open("rb") as f:
-        npz = np.load(f, allow_pickle=False)
-        levels = npz["faces"]  # [n, p] uint8
-        faces = levels.astype(np.float64) / 255.0
-        return _basis(faces, npz["u"], npz["s"])
+    npz = arrays.load("face_basis")
+    levels = npz["faces"]  # [n, p] uint8
+    faces = levels.astype(np.float64) / 255.0
+    return _basis(faces, npz["u"], npz["s"])
 
 
 def explained_variance_ratio(singular_values: FloatArray) -> FloatArray:  # [r] -> [r]

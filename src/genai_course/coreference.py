@@ -29,13 +29,12 @@ animal or person, a food or drink, an object), "it", and an adjective that fits 
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from genai_course import attention, gpt, positional
+from genai_course import arrays, attention, gpt, positional
 
 __all__ = [
     "AttentionBlock",
@@ -146,13 +145,12 @@ class Evaluation:
 def load_model(path: str | Path | None = None) -> Resolver:
     """Load the packaged weights (``genai_course/data/it_resolver.npz``) or those at ``path``."""
     if path is None:
-        with resources.files("genai_course").joinpath("data/it_resolver.npz").open("rb") as f:
-            return _from_npz(np.load(f, allow_pickle=False))
+        return _from_npz(arrays.load("it_resolver"))
     with np.load(path, allow_pickle=False) as npz:
         return _from_npz(npz)
 
 
-def _from_npz(npz: "np.lib.npyio.NpzFile") -> Resolver:
+def _from_npz(npz: arrays.Arrays | np.lib.npyio.NpzFile) -> Resolver:
     def w(name: str) -> FloatArray:
         return np.asarray(npz[name], dtype=np.float64)
 
@@ -190,7 +188,7 @@ def _from_npz(npz: "np.lib.npyio.NpzFile") -> Resolver:
     )
 
 
-def _ffn(npz: "np.lib.npyio.NpzFile", i: int) -> gpt.Block | None:
+def _ffn(npz: arrays.Arrays | np.lib.npyio.NpzFile, i: int) -> gpt.Block | None:
     p = f"blocks.{i}."
     if p + "mlp.c_fc.w" not in npz.files:
         return None

@@ -44,13 +44,12 @@ import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from genai_course import diffusion, positional
+from genai_course import arrays, diffusion, positional
 
 __all__ = [
     "DEFAULT_GUIDANCE",
@@ -125,17 +124,13 @@ def cosine_schedule(num_steps: int) -> tuple[FloatArray, FloatArray]:
     return betas, np.cumprod(1.0 - betas)
 
 
-def _data_path() -> Path:
-    return Path(str(resources.files("genai_course") / "data" / "digit_ddpm.npz"))
-
-
 @functools.cache
 def load_model(path: Path | None = None) -> Denoiser:
     """The committed denoiser (``data/digit_ddpm.npz``), weights as float64."""
-    with np.load(path or _data_path()) as stored:
-        weights = {name: stored[name].astype(np.float64) for name in WEIGHT_NAMES}
-        num_steps = int(stored["num_steps"])
-        d_t = int(stored["d_t"])
+    stored = arrays.load("digit_ddpm") if path is None else arrays.from_npz(path.read_bytes())
+    weights = {name: stored[name].astype(np.float64) for name in WEIGHT_NAMES}
+    num_steps = int(stored["num_steps"])
+    d_t = int(stored["d_t"])
     betas, alpha_bars = cosine_schedule(num_steps)
     return Denoiser(
         num_steps=num_steps,

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from genai_course import arrays
+
 __all__ = ["HELDOUT_FRACTION", "SPLIT_SEED", "Digits", "heldout", "load_split", "split_indices"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -69,7 +71,7 @@ def load_split() -> tuple[Digits, Digits]:
 @functools.cache
 def heldout() -> Digits:
     """The held-out images, as shipped with the site (the same as ``load_split()[1]``)."""
-    with np.load(DATA / "digits_heldout.npz") as stored:
-        levels = stored["levels"]
-        labels = stored["labels"]
+    stored = arrays.load("digits_heldout")
+    levels = stored["levels"]
+    labels = stored["labels"]
     return Digits(levels.astype(np.float64) / LEVELS, labels.astype(np.int64))

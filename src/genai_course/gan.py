@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 import numpy.typing as npt
+
+from genai_course import arrays
 
 __all__ = [
     "EVALUATIONS_PER_IMAGE",
@@ -88,41 +88,38 @@ class GAN:
 @functools.cache
 def load_model() -> GAN:
     """The packaged generator (``genai_course/data/digit_gan.npz``), read once and shared."""
-    with resources.files("genai_course").joinpath("data/digit_gan.npz").open("rb") as f:
-        return _from_npz(f)
+    return _from_arrays(arrays.load("digit_gan"))
 
 
 def load_model_from(path: str | Path) -> GAN:
     """A generator stored at ``path`` in the packaged format."""
     with open(path, "rb") as f:
-        return _from_npz(f)
+        return _from_arrays(arrays.from_npz(f.read()))
 
 
-def _from_npz(file: IO[bytes]) -> GAN:
-    with np.load(file, allow_pickle=False) as npz:
+def _from_arrays(npz: arrays.Arrays) -> GAN:
+    def w(name: str) -> FloatArray:
+        weights = np.asarray(npz[name], dtype=np.float64)
+        # a program that changed them in place would change every demo's model
+        weights.flags.writeable = False
+        return weights
 
-        def w(name: str) -> FloatArray:
-            weights = np.asarray(npz[name], dtype=np.float64)
-            # a program that changed them in place would change every demo's model
-            weights.flags.writeable = False
-            return weights
-
-        return GAN(
-            W_1=w("W_1"),
-            b_1=w("b_1"),
-            W_2=w("W_2"),
-            b_2=w("b_2"),
-            W_3=w("W_3"),
-            b_3=w("b_3"),
-            checkpoint_steps=np.asarray(npz["checkpoint_steps"], dtype=np.int64),
-            checkpoint_samples=np.asarray(npz["checkpoint_samples"], dtype=np.uint8),
-            checkpoint_labels=np.asarray(npz["checkpoint_labels"], dtype=np.int64),
-            curve_steps=np.asarray(npz["curve_steps"], dtype=np.int64),
-            curve_d_loss=w("curve_d_loss"),
-            curve_g_loss=w("curve_g_loss"),
-            curve_d_accuracy=w("curve_d_accuracy"),
-            heldout_variety=float(npz["heldout_variety"]),
-        )
+    return GAN(
+        W_1=w("W_1"),
+        b_1=w("b_1"),
+        W_2=w("W_2"),
+        b_2=w("b_2"),
+        W_3=w("W_3"),
+        b_3=w("b_3"),
+        checkpoint_steps=np.asarray(npz["checkpoint_steps"], dtype=np.int64),
+        checkpoint_samples=np.asarray(npz["checkpoint_samples"], dtype=np.uint8),
+        checkpoint_labels=np.asarray(npz["checkpoint_labels"], dtype=np.int64),
+        curve_steps=np.asarray(npz["curve_steps"], dtype=np.int64),
+        curve_d_loss=w("curve_d_loss"),
+        curve_g_loss=w("curve_g_loss"),
+        curve_d_accuracy=w("curve_d_accuracy"),
+        heldout_variety=float(npz["heldout_variety"]),
+    )
 
 
 def count_parameters(model: GAN) -> int:

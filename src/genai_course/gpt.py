@@ -28,13 +28,12 @@ training script's report.
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from genai_course import positional, sampling
+from genai_course import arrays, positional, sampling
 
 __all__ = [
     "Block",
@@ -138,14 +137,13 @@ def load_model(path: str | Path | None = None) -> TinyGPT:
     """
     if path is None:
         if not _packaged:
-            with resources.files("genai_course").joinpath("data/tiny_gpt.npz").open("rb") as f:
-                _packaged.append(_from_npz(np.load(f, allow_pickle=False)))
+            _packaged.append(_from_npz(arrays.load("tiny_gpt")))
         return _packaged[0]
     with np.load(path, allow_pickle=False) as npz:
         return _from_npz(npz)
 
 
-def _from_npz(npz: "np.lib.npyio.NpzFile") -> TinyGPT:
+def _from_npz(npz: arrays.Arrays | np.lib.npyio.NpzFile) -> TinyGPT:
     def w(name: str) -> FloatArray:
         weights = np.asarray(npz[name], dtype=np.float64)
         # a program that changed them in place would change every demo's model

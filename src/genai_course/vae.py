@@ -30,11 +30,12 @@ training report are reproduced (``heldout_figures``).
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from genai_course import arrays
 
 __all__ = [
     "EVALUATIONS_PER_IMAGE",
@@ -211,21 +212,24 @@ class VAE:
 
 def read_model(path: str | Path) -> VAE:
     """The VAE whose weights are in the npz at ``path`` (as written by the training script)."""
-    with np.load(path, allow_pickle=False) as npz:
-        arrays = {}
-        for name in VAE.__dataclass_fields__:
-            weights = np.asarray(npz[name], dtype=np.float64)
-            # a program that changed them in place would change every demo's model
-            weights.flags.writeable = False
-            arrays[name] = weights
-    return VAE(**arrays)
+    with open(path, "rb") as f:
+        return _from_arrays(arrays.from_npz(f.read()))
+
+
+def _from_arrays(stored: arrays.Arrays) -> VAE:
+    weights = {}
+    for name in VAE.__dataclass_fields__:
+        array = np.asarray(stored[name], dtype=np.float64)
+        # a program that changed them in place would change every demo's model
+        array.flags.writeable = False
+        weights[name] = array
+    return VAE(**weights)
 
 
 @functools.cache
 def load_model() -> VAE:
     """The packaged VAE (``genai_course/data/digit_vae.npz``), read once per process."""
-    with resources.as_file(resources.files("genai_course") / "data" / "digit_vae.npz") as path:
-        return read_model(path)
+    return _from_arrays(arrays.load("digit_vae"))
 
 
 def count_parameters(model: VAE) -> int:

@@ -1,9 +1,10 @@
 // The course's Python client: one Web Worker (worker.js) running Pyodide for the whole visit.
 //
-// Loaded from the <head> of every page, before the theme's scripts, so that on a page with a demo
-// (the plugin marks its tag with data-start) Python starts loading at once, in parallel with the
-// page itself. Material's instant navigation keeps this script's state across page swaps, so
-// the worker, once started, serves every later page. The runtime (runtime.js) uses it through
+// Loaded on every page before the theme's scripts: first thing in the <head> of a page whose demo
+// is at its top (the plugin marks its tag with data-start), so that Python starts loading at once,
+// in parallel with the page itself; elsewhere at the end of the <body>, holding no paint back.
+// Material's instant navigation keeps this script's state across page swaps, so the worker, once
+// started, serves every later page. The runtime (runtime.js) uses it through
 // window.genaiCourse.
 (function () {
   "use strict";

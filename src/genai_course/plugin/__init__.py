@@ -44,6 +44,7 @@ from genai_course.plugin.exercises import (
     verify_exercise,
 )
 from genai_course.plugin.glossary import link_terms
+from genai_course.plugin.head import client_before_theme, page_stylesheets
 from genai_course.plugin.livereload import (
     BuildErrorPage,
     allow_live_reload,
@@ -408,16 +409,24 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         return wheels
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
-        """Load the Python client first thing in the <head>. On a page whose first demo or
-        exercise is at its top it starts Python there and then, while the browser is still reading
-        the page and the theme; elsewhere, when one comes near the screen (python.js)."""
+        """Load the Python client. On a page whose first demo or exercise is at its top it is
+        first thing in the <head> and starts Python there and then, while the browser is still
+        reading the page and the theme; elsewhere it comes before the theme's script at the end of
+        the <body>, holding no paint back, and starts Python when a demo comes near the screen
+        (python.js). A page links only the stylesheets it uses (head.py)."""
         has_demo = '<div class="gc-demo"' in output or '<section class="gc-exercise"' in output
         start = has_demo and demo_at_top(output)
-        tags = "".join(
+        client = "".join(
             f'<script src="{get_relative_url(f"assets/genai-course/{name}", page.url)}"'
             f"{' data-start' if start and name == 'python.js' else ''}></script>"
             for name in ("config.js", "python.js")
-        ) + head_tags(lambda uri: get_relative_url(uri, page.url))
+        )
+        # the client holds the first paint back only where it starts Python at once (head.py)
+        output = page_stylesheets(output)
+        moved = None if start else client_before_theme(output, client)
+        if moved is not None:
+            output, client = moved, ""
+        tags = client + head_tags(lambda uri: get_relative_url(uri, page.url))
         updated, found = re.subn(
             r'(<meta charset="[^"]*">)', lambda m: m.group(1) + tags, output, count=1
         )

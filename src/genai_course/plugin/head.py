@@ -1,0 +1,48 @@
+"""What a page makes the browser wait for before its first paint (issue 25, route 5).
+
+Every stylesheet in the <head> holds the first paint until it has arrived; so does a script
+there. A page links only the stylesheets it uses: KaTeX's on a page with formulas, mkdocstrings'
+on the reference page (the theme links both on every page). Material's instant navigation adds
+a stylesheet the next page links and removes the ones it does not (it compares the <head>s), so
+a formula reached from a page without one still gets KaTeX's look.
+
+Python's client (`config.js`, `python.js`) is first thing in the <head> only on a page that
+starts Python at once (its demo is at its top): there it starts the worker before the
+stylesheets have arrived. Elsewhere it waits at the end of the <body>, before the theme's script
+and the course's scripts that use it, and holds no paint back.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["client_before_theme", "page_stylesheets"]
+
+# a stylesheet (theme-relative URL ending) -> what in a page's HTML uses it
+CONDITIONAL_STYLESHEETS = {
+    "vendor/katex/katex.min.css": 'class="arithmatex"',
+    "assets/_mkdocstrings.css": 'class="doc doc-',
+}
+
+
+def page_stylesheets(html: str) -> str:
+    """The page without the links to conditional stylesheets it does not use."""
+    for ending, used_by in CONDITIONAL_STYLESHEETS.items():
+        if used_by in html:
+            continue
+        html = re.sub(
+            rf'<link rel="stylesheet" href="[^"]*{re.escape(ending)}">\s*', "", html, count=1
+        )
+    return html
+
+
+THEME_SCRIPT = re.compile(
+    r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js"></script>'
+)
+
+
+def client_before_theme(html: str, tags: str) -> str | None:
+    """The page with `tags` (Python's client) just before the theme's script at the end of the
+    <body>, or None if that script is not there."""
+    updated, found = THEME_SCRIPT.subn(lambda m: tags + m.group(0), html, count=1)
+    return updated if found else None

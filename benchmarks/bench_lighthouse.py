@@ -258,7 +258,8 @@ def long_tasks(trace: dict[str, Any], over: float = 50.0) -> list[tuple[float, f
             while stack and stack[-1][0]["ts"] + stack[-1][0]["dur"] <= e["ts"]:
                 stack.pop()
             parent = stack[-1][1] if stack else "(other)"
-            label = _label(e) or parent
+            # an event of no known kind inside no known one is named by its own name
+            label = _label(e) or (parent if parent != "(other)" else f"({e['name']})")
             spent[parent] -= e["dur"]
             spent[label] += e["dur"]
             stack.append((e, label))
@@ -268,16 +269,29 @@ def long_tasks(trace: dict[str, Any], over: float = 50.0) -> list[tuple[float, f
     return result
 
 
-WORKER_STARTED = "() => window.genaiCourse?.python.timings.workerStart !== undefined"
-# when the first demo of the page is mounted (runtime.js marks it data-mounted)
+# When the page's first demo is mounted (runtime.js marks it data-mounted) and when Python's
+# worker starts (python.js says so on the document), told on the console: waiting with Playwright's
+# wait_for_function would run its own script in the page, a long task of its own.
 MOUNTED = """
 new MutationObserver((changes, observer) => {
   if (changes.some((c) => c.target.matches && c.target.matches(".gc-demo[data-mounted]"))) {
     window.__mounted = performance.now();
     observer.disconnect();
+    console.debug("bench:mounted");
   }
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-mounted"]});
+document.addEventListener("genai-course:python", () => console.debug("bench:python"), {once: true});
 """
+
+
+def _told(page: Any, what: str) -> None:
+    """Wait for the page's console to say `what` (MOUNTED), unless it has already."""
+    told = getattr(page, "_bench_told", None)
+    if told is None:
+        told = page._bench_told = set()
+        page.on("console", lambda m: told.add(m.text))
+    while what and what not in told:
+        page.wait_for_event("console", timeout=120_000)
 
 
 def trace_load(
@@ -293,18 +307,19 @@ def trace_load(
         context.add_init_script(MOUNTED)
         page = context.new_page()
         page.set_default_timeout(120_000)
+        _told(page, "")  # listening from the start
         browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
         page.goto(url + page_path, wait_until="load")
         mounted = None
         if demo:
             # as the demos' benchmark's eager learner: the demo is touched once it is mounted
-            page.wait_for_function(f"() => document.querySelector('#gc-demo-{demo}[data-mounted]')")
+            _told(page, "bench:mounted")
             mounted = page.evaluate("window.__mounted")
             page.evaluate(
                 f"""document.querySelector('#gc-demo-{demo} input, #gc-demo-{demo} select')
                       .dispatchEvent(new FocusEvent('focusin', {{bubbles: true}}))"""
             )
-        page.wait_for_function(WORKER_STARTED)
+        _told(page, "bench:python")
         worker = page.evaluate("window.genaiCourse.python.timings.workerStart")
         paints = page.evaluate(
             "Object.fromEntries(performance.getEntriesByType('paint')"
@@ -324,6 +339,9 @@ def trace_load(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--site", type=Path, help="a built site (default: build one)")
+    parser.add_argument(
+        "--against", type=Path, help="another built site, measured by turns with this one"
+    )
     parser.add_argument("--runs", type=int, default=1, help="Lighthouse runs per page (median)")
     parser.add_argument("--pages", nargs="*", default=PAGES, help="paths under the site")
     parser.add_argument("--presets", nargs="*", default=["mobile", "desktop"])
@@ -341,30 +359,41 @@ def main() -> None:
         site = OUT / "lighthouse-site"
         shutil.rmtree(site, ignore_errors=True)
         build(site, False, port)
-    httpd = serve_gzip(site, port)
-    url = f"http://127.0.0.1:{port}/"
+    sites = {"this": site, **({"against": args.against} if args.against else {})}
+    servers = {}
+    for name, folder in sites.items():
+        servers[name] = serve_gzip(folder, port if name == "this" else free_port())
+    urls = {name: f"http://127.0.0.1:{httpd.server_address[1]}/" for name, httpd in servers.items()}
     try:
         if not args.no_lighthouse:
             cli = ensure_lighthouse()
-            rows = []
+            rows: dict[str, list[tuple[str, str, dict[str, Any]]]] = {name: [] for name in sites}
             for page in args.pages:
                 for preset in args.presets:
-                    runs = [lighthouse(cli, url + page, preset, chromium) for _ in range(args.runs)]
-                    median = {
-                        k: statistics.median(r[k] for r in runs)
-                        if isinstance(runs[0][k], (int, float))
-                        else runs[0][k]
-                        for k in runs[0]
-                    }
-                    rows.append((page, preset, median))
-            print_lighthouse(rows)
+                    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in sites}
+                    for _ in range(args.runs):
+                        for name, url in urls.items():  # by turns
+                            runs[name].append(lighthouse(cli, url + page, preset, chromium))
+                    for name, done in runs.items():
+                        median = {
+                            k: statistics.median(r[k] for r in done)
+                            if isinstance(done[0][k], (int, float))
+                            else done[0][k]
+                            for k in done[0]
+                        }
+                        rows[name].append((page, preset, median))
+            for name, folder in sites.items():
+                print(f"{folder}:")
+                print_lighthouse(rows[name])
         for _ in range(args.traces):
-            tasks = trace_load(url, args.trace_page, chromium, args.trace_demo)
-            print(f"{'start':>7} {'task':>6}  cause (self ms)")
-            for start, duration, causes in tasks:
-                print(f"{start:6.0f}ms {duration:5.0f}ms  {causes}")
+            for name, url in urls.items():
+                tasks = trace_load(url, args.trace_page, chromium, args.trace_demo)
+                print(f"{sites[name]}:\n{'start':>7} {'task':>6}  cause (self ms)")
+                for start, duration, causes in tasks:
+                    print(f"{start:6.0f}ms {duration:5.0f}ms  {causes}")
     finally:
-        httpd.shutdown()
+        for httpd in servers.values():
+            httpd.shutdown()
 
 
 if __name__ == "__main__":

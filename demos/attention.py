@@ -17,8 +17,10 @@ from genai_course.demo import Choice, ControlError, ControlState, Panel, Slider,
 D_MODEL = 64
 NUM_HEADS = 4
 
-TINY_GPT = gpt.load_model()
 RESOLVER = coreference.load_model()
+# The tiny GPT is read only when it is chosen (gpt.load_model() reads it once); the sliders need
+# only its sizes.
+GPT_LAYERS, GPT_HEADS = gpt.packaged_sizes()
 # the head that resolves "it", counted from 1 as the sliders count
 R_LAYER, R_HEAD = (i + 1 for i in RESOLVER.resolver_head)
 
@@ -47,8 +49,8 @@ CONTROLS = [
         default="The cat drank the milk because it was sweet",
         max_length=300,
     ),
-    Slider("head", "Attention head", 1, max(NUM_HEADS, TINY_GPT.n_head), 1, default=R_HEAD),
-    Slider("layer", "Layer", 1, max(TINY_GPT.n_layer, RESOLVER.n_layer), 1, default=R_LAYER),
+    Slider("head", "Attention head", 1, max(NUM_HEADS, GPT_HEADS), 1, default=R_HEAD),
+    Slider("layer", "Layer", 1, max(GPT_LAYERS, RESOLVER.n_layer), 1, default=R_LAYER),
     Toggle(
         "silence",
         f"Switch off layer {R_LAYER}, head {R_HEAD}, the head that resolves “it”",
@@ -79,8 +81,8 @@ def control_states(values: dict) -> dict[str, ControlState]:
     if values["model"] == "gpt":
         return {
             "sentence_2": off,
-            "head": ControlState(max=TINY_GPT.n_head),
-            "layer": ControlState(max=TINY_GPT.n_layer),
+            "head": ControlState(max=GPT_HEADS),
+            "layer": ControlState(max=GPT_LAYERS),
             "silence": off,
             "causal": ControlState(disabled=True, note="The tiny GPT is always causal."),
             "step": ControlState(disabled=True, note="For the untrained model's scores."),
@@ -96,8 +98,9 @@ def control_states(values: dict) -> dict[str, ControlState]:
 
 def trained_heads(sentence: str, layer: int, head: int) -> View:
     """The attention weights of one real head of the tiny GPT, over the sentence's characters."""
-    text = sentence[-TINY_GPT.block_size :]
-    _, weights = gpt.forward(TINY_GPT, gpt.encode(TINY_GPT, text))
+    model = gpt.load_model()
+    text = sentence[-model.block_size :]
+    _, weights = gpt.forward(model, gpt.encode(model, text))
     w = weights[layer - 1, head - 1]
     labels = [f"{i}:{c}" if c != " " else f"{i}:·" for i, c in enumerate(text)]
     focus = len(text) - 1

@@ -129,3 +129,30 @@ def test_the_sampling_demos_top_k_ends_at_the_number_of_words() -> None:
     # the seed means something only once words are drawn
     assert run("sampling", {"draw": "none"})["controls"]["seed"]["disabled"]
     assert "seed" not in run("sampling", {"draw": "many"})["controls"]
+
+
+def test_the_attention_demo_reads_the_tiny_gpt_only_when_it_is_chosen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from genai_course import gpt
+
+    model = gpt.load_model()
+    # a fresh process: the model not read yet
+    monkeypatch.setattr(gpt, "_packaged", [])
+    reads: list[None] = []
+
+    def counted(path: object = None) -> gpt.TinyGPT:
+        reads.append(None)
+        return model
+
+    monkeypatch.setattr(gpt, "load_model", counted)
+    source = (DEMOS / "attention.py").read_text()
+    program = load_program(source, "attention_lazy_gpt")
+    sizes = (program.GPT_LAYERS, program.GPT_HEADS)
+    assert sizes == (model.n_layer, model.n_head)
+    for name in ("it", "toy"):
+        assert json.loads(run_demo(source, "attention_lazy_gpt", {"model": name}))["ok"]
+    assert reads == []
+    chosen = json.loads(run_demo(source, "attention_lazy_gpt", {"model": "gpt", "layer": "4"}))
+    assert chosen["ok"] and reads
+    assert chosen["controls"]["layer"]["max"] == model.n_layer

@@ -55,6 +55,7 @@ __all__ = [
     "load_model",
     "mean_loss",
     "next_token_distribution",
+    "packaged_sizes",
     "transformer_block",
     "validation_loss",
     "window_start",
@@ -141,6 +142,15 @@ def load_model(path: str | Path | None = None) -> TinyGPT:
         return _packaged[0]
     with np.load(path, allow_pickle=False) as npz:
         return _from_npz(npz)
+
+
+def packaged_sizes() -> tuple[int, int]:
+    """(layers, heads) of the packaged model, read without building the model (a demo that
+    offers it among others needs its sizes before the learner chooses it)."""
+    if _packaged:
+        return _packaged[0].n_layer, _packaged[0].n_head
+    stored = arrays.load("tiny_gpt")
+    return int(stored["n_layer"]), int(stored["n_head"])
 
 
 def _from_npz(npz: arrays.Arrays | np.lib.npyio.NpzFile) -> TinyGPT:

@@ -292,3 +292,21 @@ def test_a_learners_own_merge_count_is_trained_in_the_page() -> None:
     assert tokenizer.train_bpe(program.CORPUS, 40) == program.TRAINED
     stored = load_program(path.read_text(), "tokenizer")
     assert len(stored.TRAINED.merges) == 600
+
+
+@pytest.mark.parametrize("name", ["attention", "positional_encoding", "tokenizer"])
+def test_a_program_that_draws_nothing_does_not_import_numpy_random(name: str) -> None:
+    # its first import in the page costs over 100 ms (its compiled code is loaded on first use)
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    check = (
+        "import json, sys\n"
+        "from genai_course.demo import run_demo\n"
+        f"source = open({str(root / 'demos' / f'{name}.py')!r}).read()\n"
+        f"assert json.loads(run_demo(source, {name!r}, {{}}))['ok']\n"
+        "print('numpy.random' in sys.modules)\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "False"

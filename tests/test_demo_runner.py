@@ -294,6 +294,26 @@ def test_a_learners_own_merge_count_is_trained_in_the_page() -> None:
     assert len(stored.TRAINED.merges) == 600
 
 
+def test_a_warm_up_renders_the_defaults_except_for_a_program_that_keeps_state() -> None:
+    root = Path(__file__).resolve().parents[1] / "demos"
+    source = (root / "positional_encoding.py").read_text()
+    run = demo.warm_up(source, "positional_encoding_warm")
+    assert run is not None
+    loaded = demo.programs_loaded()
+    warmed = run.advance(60.0)
+    assert warmed is not None
+    # the figure is the one a run with the defaults draws, and the program stays loaded
+    assert (
+        json.loads(warmed)["html"]
+        == json.loads(run_demo(source, "positional_encoding_warm", {}))["html"]
+    )
+    assert demo.programs_loaded() == loaded
+    # the trainer keeps its model between runs: a render ahead of the learner would change it
+    trainer = (root / "train_lm.py").read_text()
+    assert demo.warm_up(trainer, "train_lm_warm") is None
+    assert load_program(trainer, "train_lm_warm").STATE == {}
+
+
 @pytest.mark.parametrize("name", ["attention", "positional_encoding", "tokenizer"])
 def test_a_program_that_draws_nothing_does_not_import_numpy_random(name: str) -> None:
     # its first import in the page costs over 100 ms (its compiled code is loaded on first use)

@@ -59,9 +59,11 @@ __all__ = [
     "defaults",
     "load_program",
     "parse_controls",
+    "programs_loaded",
     "result_html",
     "run_demo",
     "start_demo",
+    "warm_up",
 ]
 
 # The most output a run may print before it is cut: a megabyte of text must not freeze the page.
@@ -307,6 +309,14 @@ def parse_controls(
 # The latest program run for each demo name, with the hash of its source: a page with two demos
 # switches between them without running either program again, and an edit replaces its own entry.
 _PROGRAMS: dict[str, tuple[str, types.ModuleType]] = {}
+# how many times a program was executed (not taken from _PROGRAMS)
+_LOADED = [0]
+
+
+def programs_loaded() -> int:
+    """How many programs ``load_program`` has executed so far: the page's worker reports it
+    with each run, so a run that found its program ready (warmed up) can be told apart."""
+    return _LOADED[0]
 
 
 def load_program(source: str, name: str, filename: str | None = None) -> types.ModuleType:
@@ -322,6 +332,7 @@ def load_program(source: str, name: str, filename: str | None = None) -> types.M
     # tracebacks then show the learner's own lines, not just their numbers
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     code = compile(source, filename, "exec")
+    _LOADED[0] += 1
     exec(code, module.__dict__)
     _PROGRAMS[name] = (key, module)
     return module
@@ -518,6 +529,16 @@ def start_demo(
     between two slices and stop this run (``DemoRun.close``) instead of finishing it.
     """
     return DemoRun(source, name, raw, on_partial)
+
+
+def warm_up(source: str, name: str) -> DemoRun | None:
+    """A render with the default values, whose figure nobody sees: what the page's worker runs
+    before the learner acts, so that the first change finds the program's code in use. None for
+    a program that keeps state between runs (a ``STATE``, as the language-model trainer keeps its
+    model): a render ahead of the learner would change what the learner's first run finds."""
+    if hasattr(load_program(source, name), "STATE"):
+        return None
+    return DemoRun(source, name, {}, None)
 
 
 def _drawn(step: _Step) -> View:

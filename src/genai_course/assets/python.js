@@ -144,6 +144,7 @@
     // the rest of the course's modules, for the demos of the next pages (the page's own go first)
     for (const module of python.modules || []) prepared.push({ module });
     prepareNext();
+    readAhead();
     if (typeof BroadcastChannel === "function") {
       const channel = new BroadcastChannel("genai-course");
       channel.postMessage("python-settled");
@@ -157,6 +158,7 @@
     if (python.fetcher) python.fetcher.terminate();
     python.worker = null;
     python.state = "idle";
+    warmed.clear();
     for (const call of python.calls.values()) {
       clearTimeout(call.timer);
       call.reject(reason);
@@ -234,33 +236,170 @@
   // a new page of the visit (instant navigation) watches its own demos and exercises
   document.addEventListener("genai-course:python", stopWatching);
 
-  // Run a demo program's imports ahead of its first use. One at a time, and only while no run or
-  // check is in flight: the learner's first change on a page with several demos waits for at
-  // most one other demo's imports (the worker answers a load like a run).
+  // Run a demo program's imports ahead of its first use, then one render with its default values
+  // (the figure dropped: its first calls are paid before the learner's). One step at a time,
+  // and only while no run or check is in flight: the learner's first change on a page with
+  // several demos waits for at most one step of another demo (the worker answers a load like a
+  // run; a render being warmed gives way to a run at its next slice).
   const prepared = [];
+  const warmed = new Set(); // demos queued or prepared in this worker, by name and source
   let preparing = false;
+  // The steps: each module of the course the program imports (one import at a time, as the
+  // course's other modules are imported once Python is quiet), the program itself (its
+  // weights), one render.
+  const IMPORTS = /^from genai_course(?:\.(\w+))? import ([\w, ]+)$/gm;
+  function warmUps(name, source, ahead) {
+    const key = `${name}\n${source}`;
+    if (warmed.has(key)) return [];
+    warmed.add(key);
+    const from = location.pathname;
+    const modules = new Set();
+    for (const [, module, names] of source.matchAll(IMPORTS)) {
+      if (module) modules.add(`genai_course.${module}`);
+      else names.split(",").forEach((part) => part.trim() && modules.add(`genai_course.${part.trim()}`));
+    }
+    return [
+      ...[...modules].map((module) => ({ name, module, ahead, from })),
+      { name, source, ahead, from },
+      { name, source, ahead, from, render: true },
+    ];
+  }
+  // one of the course's modules queued once Python is quiet (not a step of a demo)
+  const courseModule = (item) => item.module && !item.name;
   function preparePython(name, source) {
-    // before any module of the course still waiting, after the page's other demos
-    const modules = prepared.findIndex((item) => item.module);
-    prepared.splice(modules < 0 ? prepared.length : modules, 0, { name, source });
+    // before the pages ahead and any module of the course still waiting, after the page's
+    // other demos
+    const later = prepared.findIndex((item) => courseModule(item) || item.ahead);
+    prepared.splice(later < 0 ? prepared.length : later, 0, ...warmUps(name, source, null));
     // once Python is there: preparing is no reason to start it
     if (python.ready) python.ready.then(prepareNext, () => {});
   }
   function prepareNext() {
     if (preparing || python.calls.size || python.state !== "ready") return;
-    // a demo of a page left since is not prepared
-    const gone = (item) => item.name && !document.getElementById(`gc-demo-${item.name}`);
-    while (prepared.length && gone(prepared[0])) prepared.shift();
+    // a demo of a page left since is not prepared, nor one ahead of a page left since
+    const gone = (item) =>
+      item.ahead
+        ? item.from !== location.pathname && item.ahead !== location.origin + location.pathname
+        : item.name && !document.getElementById(`gc-demo-${item.name}`);
+    while (prepared.length && gone(prepared[0])) {
+      const { name, source } = prepared.shift();
+      if (source) warmed.delete(`${name}\n${source}`); // prepared when it is wanted again
+    }
     const next = prepared.shift();
     if (!next) return;
     preparing = true;
-    send({ type: "load", ...next })
+    const { name, source, module, render } = next;
+    send({ type: "load", name, source, module, render })
       .catch(() => {}) // the run reports it, next to the demo
       .finally(() => {
         preparing = false;
         prepareNext();
       });
   }
+
+  // ---- the demos of the pages a learner may open next ---------------------------------------
+  // Once Python is quiet, the demos of the pages this one links to are prepared as the page's own
+  // are (imports, weights, one dropped render), after them: a learner who clicks on then finds
+  // the next page's first change answered as fast as a later one. Which pages, first to last:
+  // one whose link the pointer rests on or the keyboard focuses, those linked on the screen, the
+  // next page of the navigation, then the page's other links; at most AHEAD_PAGES pages with
+  // demos, found among at most AHEAD_FETCHES pages read (a pointed-at page always counts). Not
+  // where the browser asks to save data.
+  const AHEAD_PAGES = 3;
+  const AHEAD_FETCHES = 8;
+  const AHEAD_DELAY = 700; // ms
+  const pageDemos = new Map(); // page URL -> promise of its demos [{name, source}]
+  let aheadOf = { from: "", fetched: 0, pages: 0 }; // what the page shown has had read so far
+  let reading = 0; // pages being read
+  function pageURL(link) {
+    let url;
+    try {
+      url = new URL(link.getAttribute("href"), location.href);
+    } catch (error) {
+      return null;
+    }
+    if (url.origin !== location.origin || !url.pathname.startsWith(siteRoot.pathname)) return null;
+    if (!/\/$|\.html$/.test(url.pathname) || url.pathname === location.pathname) return null;
+    return url.origin + url.pathname;
+  }
+  function demosOf(url) {
+    if (!pageDemos.has(url)) {
+      const demos = fetch(url, { credentials: "same-origin" })
+        .then((response) => (response.ok ? response.text() : ""))
+        .then(demosIn)
+        .catch(() => []);
+      pageDemos.set(url, demos);
+    }
+    return pageDemos.get(url);
+  }
+  // A page's demos and their programs, read from its markup as the plugin writes it (embed.py);
+  // not parsed as a document, which took the page's thread up to 100 ms for a long page.
+  const CHARACTERS = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+  const unescape = (text) =>
+    text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name) => {
+      if (name[0] !== "#") return CHARACTERS[name.toLowerCase()] || whole;
+      return String.fromCodePoint(name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : Number(name.slice(1)));
+    });
+  function demosIn(html) {
+    const demos = [];
+    const found = /<div class="gc-demo"[^>]*\sdata-demo="([\w-]+)"[\s\S]*?<textarea[^>]*class="gc-code"[^>]*>([\s\S]*?)<\/textarea>/g;
+    for (const [, name, code] of html.matchAll(found)) {
+      // a textarea drops the line break its text starts with
+      const source = unescape(code).replace(/^\r?\n/, "");
+      if (source) demos.push({ name, source });
+    }
+    return demos;
+  }
+  async function prepareAheadOf(url, pointed) {
+    if (aheadOf.from !== location.pathname) aheadOf = { from: location.pathname, fetched: 0, pages: 0 };
+    const counts = aheadOf;
+    if (!pointed && (counts.pages >= AHEAD_PAGES || counts.fetched >= AHEAD_FETCHES)) return;
+    if (!pageDemos.has(url)) counts.fetched += 1;
+    reading += 1;
+    const demos = await demosOf(url).finally(() => (reading -= 1));
+    if (!demos.length || counts !== aheadOf || (!pointed && counts.pages >= AHEAD_PAGES)) return;
+    counts.pages += 1;
+    const items = demos.flatMap(({ name, source }) => warmUps(name, source, url));
+    // a page pointed at comes next after the page's own demos, the others before the course's
+    // modules still waiting
+    const at = prepared.findIndex((item) => courseModule(item) || (pointed && item.ahead));
+    prepared.splice(at < 0 ? prepared.length : at, 0, ...items);
+    prepareNext();
+  }
+  // the links of the page shown, in the order above (on each page of the visit, once neither
+  // Python nor the page is busy: not while the learner's first run on a new page computes)
+  let aheadTimer = null;
+  let aheadWaiting = false;
+  function prepareAhead() {
+    if (!quiet || savingData()) return;
+    clearTimeout(aheadTimer);
+    aheadWaiting = true;
+    aheadTimer = setTimeout(() => {
+      if (python.calls.size || preparing || !prepared.every(courseModule)) prepareAhead();
+      else if (typeof requestIdleCallback === "function") requestIdleCallback(readAhead, { timeout: 2000 });
+      else readAhead();
+    }, AHEAD_DELAY);
+  }
+  async function readAhead() {
+    aheadWaiting = false;
+    if (!quiet || savingData() || python.state !== "ready") return;
+    const content = document.querySelector(".md-content") || document.body;
+    const links = Array.from(content.querySelectorAll("a[href]"));
+    const onScreen = links.filter((link) => {
+      const box = link.getBoundingClientRect();
+      return box.bottom > 0 && box.top < window.innerHeight && box.width > 0;
+    });
+    const next = document.querySelector("link[rel=next], a.md-footer__link--next");
+    const urls = [...new Set([...onScreen, ...(next ? [next] : []), ...links].map(pageURL))];
+    for (const url of urls) if (url) await prepareAheadOf(url, false);
+  }
+  function onPointed(event) {
+    const link = event.target.closest && event.target.closest("a[href]");
+    const url = link && pageURL(link);
+    if (url && quiet && !savingData() && python.state === "ready") prepareAheadOf(url, true);
+  }
+  document.addEventListener("pointerover", onPointed, { passive: true });
+  document.addEventListener("focusin", onPointed);
 
   // Stop the run of a demo that is still computing (the tiny GPT writing): the worker ends it
   // between two slices of work and answers its call with {ok: false, cancelled: true}.
@@ -325,7 +464,7 @@
   window.genaiCourse = {
     python,
     isQuiet: () => quiet,
-    warmUpsLeft: () => prepared.length + (preparing ? 1 : 0),
+    warmUpsLeft: () => prepared.length + (preparing ? 1 : 0) + reading + (aheadWaiting ? 1 : 0),
     startPython,
     startWhenWanted,
     savingData,
@@ -333,6 +472,7 @@
     callPython,
     checkPython,
     preparePython,
+    prepareAhead,
     cancelPython,
     StopError,
     attachEditor,

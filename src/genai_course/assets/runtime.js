@@ -137,6 +137,11 @@
     function show(result) {
       clearMessages();
       applyStates(result.controls);
+      // what Python had to import and load for this run (none once the demo was prepared)
+      if (result.fresh) {
+        root.dataset.freshModules = String(result.fresh.modules);
+        root.dataset.freshPrograms = String(result.fresh.programs);
+      }
       let text = result.output || "";
       if (result.ok) {
         panels.replaceChildren(cleaned(result.html));
@@ -493,6 +498,8 @@
     if (roots.length && python.state === "failed") showUnavailableNotice();
     // Python starts when a demo comes near the screen, or at the first touch (python.js)
     window.genaiCourse.startWhenWanted(roots);
+    // once Python is quiet: the demos of the pages this one links to (python.js)
+    if (window.genaiCourse.prepareAhead) window.genaiCourse.prepareAhead();
   }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {

@@ -3,14 +3,18 @@
 //               fetched?: port}
 //               ({type: "fetch-failed", reason} if the page's fetch worker could not run)
 //               then {type: "load", id, name, source} or {type: "load", id, module} (warm-up:
-//               a demo's imports, or one module of the course; answered {ok: true})
+//               a demo's imports, or one module of the course; answered {ok: true}), or
+//               {type: "load", id, name, source, render: true} (warm-up: one render with the
+//               default values, its figure dropped; a run or check arriving stops it)
 //               and {type: "run", id, name, source, params}
 //               or {type: "check", id, spec, source} (an exercise)
 //               and {type: "cancel", name} (stop that demo's run: a newer one is on its way)
 // Messages out: {type: "ready", versions, phases, modules} | {type: "init-error", message}
 //               | {type: "started", id} when a run or check begins (the page's time limit starts)
 //               | {type: "partial", id, result} (zero or more) then {type: "result", id, result}
-//                 (result {ok: false, cancelled: true} for a run that was cancelled)
+//                 (result {ok: false, cancelled: true} for a run that was cancelled; a run's
+//                 result says how many modules Python imported and programs it loaded for it:
+//                 fresh {modules, programs})
 "use strict";
 
 // unzipSnapshot(url) and unzipWheel(wheel), shared with the worker that fetches the files Python
@@ -20,8 +24,10 @@ importScripts("fetch-worker.js");
 
 let pyodide = null;
 let startDemo = null;
+let warmUp = null;
 let loadProgram = null;
 let checkExercise = null;
+let freshCounts = null; // () -> [modules imported, programs loaded] so far in this Python
 
 // performance.now() at the end of each start-up phase (ms since the worker started)
 const phases = {};
@@ -247,7 +253,11 @@ async function init(indexURL, packages, snapshotURL, wheels, unzipScript, port, 
   try {
     const demo = pyodide.pyimport("genai_course.demo");
     startDemo = demo.start_demo;
+    warmUp = demo.warm_up;
     loadProgram = demo.load_program;
+    freshCounts = pyodide.runPython(
+      "import sys\nfrom genai_course import demo\nlambda: [len(sys.modules), demo.programs_loaded()]"
+    );
   } catch (error) {
     throw new Error(problems.join("; ") || String(error));
   }
@@ -291,6 +301,8 @@ self.onmessage = async (event) => {
     }
   } else if (message.type === "fetch-failed") {
     fetchedHere(message.reason);
+  } else if (message.type === "load" && message.render) {
+    prepareRender(message);
   } else if (message.type === "load") {
     // a demo was put on the page: run its program's imports now, before the learner acts
     self.postMessage({ type: "started", id: message.id });
@@ -303,6 +315,7 @@ self.onmessage = async (event) => {
     self.postMessage({ type: "result", id: message.id, result: { ok: true } });
   } else if (message.type === "check") {
     // an exercise: the learner's code against the checks of its spec (genai_course.exercise)
+    stopWarmUps();
     self.postMessage({ type: "started", id: message.id });
     let json;
     try {
@@ -313,6 +326,7 @@ self.onmessage = async (event) => {
     }
     self.postMessage({ type: "result", id: message.id, result: JSON.parse(json) });
   } else if (message.type === "run") {
+    stopWarmUps();
     startRun(message);
   } else if (message.type === "cancel") {
     for (const run of runs) if (run.name === message.name) run.cancelled = true;
@@ -336,28 +350,48 @@ function nextTick(callback) {
   channel.port2.postMessage(null);
 }
 
-function startRun(message) {
-  // the page's time limit counts from here, not from when the request was queued
+// A warm-up render (a demo the learner may open next, or has not touched yet): the default
+// values, the figure dropped, at most WARM_SLICES slices of a render that yields (its first steps
+// use the code its later ones use). It gives way to the learner: a run or check that arrives
+// stops it at its next slice.
+const WARM_SLICES = 3;
+function prepareRender(message) {
   self.postMessage({ type: "started", id: message.id });
-  const params = pyodide.toPy(message.params);
+  startRun(message, { warmUp: true, slices: WARM_SLICES });
+}
+function stopWarmUps() {
+  for (const run of runs) if (run.warmUp) run.cancelled = true;
+}
+
+function startRun(message, warm) {
+  // the page's time limit counts from here, not from when the request was queued
+  if (!warm) self.postMessage({ type: "started", id: message.id });
+  const before = warm ? null : counts();
+  const params = warm ? null : pyodide.toPy(message.params);
   // a render that yields sends its steps as they come
   const partial = (text) => {
-    if (!run.cancelled) self.postMessage({ type: "partial", id: message.id, result: JSON.parse(text) });
+    if (!run.cancelled && !run.warmUp) self.postMessage({ type: "partial", id: message.id, result: JSON.parse(text) });
   };
-  const run = { id: message.id, name: message.name, cancelled: false, demo: null };
+  const run = { id: message.id, name: message.name, cancelled: false, demo: null, before, ...warm };
   try {
-    run.demo = startDemo(message.source, message.name, params, partial);
+    // a warm-up: the default values, and no render at all for a program that keeps state
+    run.demo = warm ? warmUp(message.source, message.name) : startDemo(message.source, message.name, params, partial);
   } catch (error) {
     finish(run, JSON.stringify({ ok: false, traceback: String(error), output: "" }));
     return;
   } finally {
-    params.destroy();
+    if (params) params.destroy();
+  }
+  if (!run.demo) {
+    finish(run, JSON.stringify({ ok: true }));
+    return;
   }
   runs.add(run);
   advance(run);
 }
 
 function advance(run) {
+  if (run.warmUp && run.slices-- <= 0) run.cancelled = true;
   if (run.cancelled) {
     run.demo.close();
     finish(run, JSON.stringify({ ok: false, cancelled: true, output: "" }));
@@ -376,5 +410,21 @@ function advance(run) {
 function finish(run, json) {
   runs.delete(run);
   if (run.demo) run.demo.destroy();
-  self.postMessage({ type: "result", id: run.id, result: JSON.parse(json) });
+  if (run.warmUp) {
+    self.postMessage({ type: "result", id: run.id, result: { ok: true } });
+    return;
+  }
+  const result = JSON.parse(json);
+  const after = counts();
+  result.fresh = { modules: after[0] - run.before[0], programs: after[1] - run.before[1] };
+  self.postMessage({ type: "result", id: run.id, result });
+}
+
+// [modules imported, programs loaded] so far ([0, 0] before Python is up)
+function counts() {
+  if (!freshCounts) return [0, 0];
+  const list = freshCounts();
+  const out = list.toJs();
+  list.destroy();
+  return out;
 }

@@ -19,14 +19,17 @@ does (README, "Deploying"), and:
 from __future__ import annotations
 
 import argparse
+import bisect
 import functools
 import gzip
 import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import statistics
+import string
 import subprocess
 import sys
 import tempfile
@@ -202,9 +205,75 @@ LABELS = {
 }
 
 
-def _label(event: dict[str, Any]) -> str | None:
+_BASE64 = {
+    c: i for i, c in enumerate(string.ascii_uppercase + string.ascii_lowercase + "0123456789+/")
+}
+
+
+def _vlq(segment: str) -> list[int]:
+    values, value, shift = [], 0, 0
+    for char in segment:
+        digit = _BASE64[char]
+        value += (digit & 31) << shift
+        if digit & 32:
+            shift += 5
+        else:
+            values.append(-(value >> 1) if value & 1 else value >> 1)
+            value = shift = 0
+    return values
+
+
+class SourceMap:
+    """Where a place in the theme's minified script comes from (its source map)."""
+
+    def __init__(self, path: Path) -> None:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        self.sources: list[str] = data["sources"]
+        self.lines: list[list[tuple[int, int, int]]] = []
+        source = line = 0
+        for generated in data["mappings"].split(";"):
+            column, segments = 0, []
+            for segment in filter(None, generated.split(",")):
+                v = _vlq(segment)
+                column += v[0]
+                if len(v) >= 4:
+                    source, line = source + v[1], line + v[2]
+                    segments.append((column, source, line))
+            self.lines.append(segments)
+
+    def where(self, line: int, column: int) -> str:
+        """`line`, `column` from 0 -> "components/palette/index.ts:186"."""
+        segments = self.lines[line] if line < len(self.lines) else []
+        i = bisect.bisect_right([s[0] for s in segments], column) - 1
+        if i < 0:
+            return "?"
+        _, source, source_line = segments[i]
+        name = self.sources[source].split("javascripts/")[-1].replace("node_modules/", "")
+        return f"{name}:{source_line + 1}"
+
+
+def _forced_by(event: dict[str, Any], theme: SourceMap | None) -> str:
+    """What forced a style or layout computation, from the script's stack: the first of the
+    course's frames, or the theme's source (through its source map), or ""."""
+    stack = (event.get("args", {}).get("beginData") or {}).get("stackTrace") or []
+    for frame in stack:
+        url = frame.get("url", "")
+        if "/javascripts/bundle." in url and theme is not None:
+            place = theme.where(frame["lineNumber"] - 1, frame["columnNumber"] - 1)
+            if "rxjs/" not in place:
+                return place
+        elif url and "/javascripts/bundle." not in url:
+            return f"{urlsplit(url).path.rsplit('/', 1)[-1]}:{frame['lineNumber']}"
+    return ""
+
+
+def _label(event: dict[str, Any], theme: SourceMap | None = None) -> str | None:
     name = event["name"]
     data = event.get("args", {}).get("data", {}) or {}
+    if name in ("UpdateLayoutTree", "Layout"):
+        forced = _forced_by(event, theme)
+        kind = "style" if name == "UpdateLayoutTree" else "layout"
+        return f"{kind} forced by {forced}" if forced else kind
     if name in SCRIPT_EVENTS:
         url = data.get("url") or data.get("scriptName") or ""
         base = urlsplit(url).path.rsplit("/", 1)[-1] or ("inline" if url == "" else url)
@@ -219,9 +288,11 @@ def _label(event: dict[str, Any]) -> str | None:
     return LABELS.get(name)
 
 
-def long_tasks(trace: dict[str, Any], over: float = 50.0) -> list[tuple[float, float, str]]:
+def long_tasks(
+    trace: dict[str, Any], over: float = 50.0, theme: SourceMap | None = None
+) -> list[tuple[float, float, str]]:
     """The main thread's tasks over `over` ms: (start, duration, causes) in ms, start from the
-    navigation."""
+    navigation. A style or layout computation a script forced is named by the script's place."""
     events = trace["traceEvents"] if isinstance(trace, dict) else trace
     mains = {
         (e["pid"], e["tid"])
@@ -259,11 +330,11 @@ def long_tasks(trace: dict[str, Any], over: float = 50.0) -> list[tuple[float, f
                 stack.pop()
             parent = stack[-1][1] if stack else "(other)"
             # an event of no known kind inside no known one is named by its own name
-            label = _label(e) or (parent if parent != "(other)" else f"({e['name']})")
+            label = _label(e, theme) or (parent if parent != "(other)" else f"({e['name']})")
             spent[parent] -= e["dur"]
             spent[label] += e["dur"]
             stack.append((e, label))
-        top = sorted(((v, k) for k, v in spent.items() if v > 1000), reverse=True)[:4]
+        top = sorted(((v, k) for k, v in spent.items() if v > 1000), reverse=True)[:5]
         causes = ", ".join(f"{k} {v / 1000:.0f}" for v, k in top)
         result.append(((task["ts"] - navigation) / 1000, task["dur"] / 1000, causes))
     return result
@@ -295,8 +366,10 @@ def _told(page: Any, what: str) -> None:
 
 
 def trace_load(
-    url: str, page_path: str, chromium: str, demo: str | None
-) -> list[tuple[float, float, str]]:
+    url: str, page_path: str, chromium: str, demo: str | None, site: Path | None = None
+) -> dict[str, Any]:
+    """A cold load's long tasks (long_tasks), first contentful paint, when the demo was mounted
+    and when Python's worker started (ms from navigation)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -310,7 +383,7 @@ def trace_load(
         _told(page, "")  # listening from the start
         browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
         page.goto(url + page_path, wait_until="load")
-        mounted = None
+        mounted = float("nan")
         if demo:
             # as the demos' benchmark's eager learner: the demo is touched once it is mounted
             _told(page, "bench:mounted")
@@ -328,12 +401,96 @@ def trace_load(
         trace = json.loads(browser.stop_tracing())
         context.close()
         browser.close()
-    first_paint = paints.get("first-contentful-paint", float("nan"))
+    maps = sorted(site.glob("assets/javascripts/bundle.*.min.js.map")) if site else []
+    return {
+        "tasks": long_tasks(trace, theme=SourceMap(maps[0]) if maps else None),
+        "fcp": paints.get("first-contentful-paint", float("nan")),
+        "mounted": mounted,
+        "worker": worker,
+    }
+
+
+def print_trace(site: Path, page_path: str, load: dict[str, Any]) -> None:
     print(
-        f"trace of {page_path}: first contentful paint {first_paint:.0f} ms, demo mounted "
-        f"{mounted or float('nan'):.0f} ms, Python's worker started {worker:.0f} ms"
+        f"{site}, {page_path}: first contentful paint {load['fcp']:.0f} ms, demo mounted "
+        f"{load['mounted']:.0f} ms, Python's worker started {load['worker']:.0f} ms"
     )
-    return long_tasks(trace)
+    print(f"{'start':>7} {'task':>6}  cause (self ms)")
+    for start, duration, causes in load["tasks"]:
+        print(f"{start:6.0f}ms {duration:5.0f}ms  {causes}")
+
+
+# -- the theme's features ------------------------------------------------------------------------
+
+# Material reads its features from the page's __config; the palette toggle is a form of the header
+FEATURE_VARIANTS = [
+    "all on",
+    "navigation.instant",
+    "toc.follow",
+    "content.code.copy",
+    "search",
+    "palette",
+    "navigation.tabs",
+    "all off",
+]
+
+
+def without_feature(html: str, feature: str) -> str:
+    """The page without one of Material's features ("all off": every feature of __config)."""
+    if feature == "all on":
+        return html
+    if feature == "palette":
+        form = r'<form class="md-header__option" data-md-component="palette">.*?</form>'
+        return re.sub(form, "", html, count=1, flags=re.DOTALL)
+    if feature == "search":  # its worker (the box stays, answering nothing) and its features
+        html = re.sub(r'"search": "[^"]*", ', "", html, count=1)
+        return html.replace('"search.suggest", ', "").replace('"search.highlight", ', "")
+    if feature == "all off":
+        return re.sub(r'"features": \[[^\]]*\]', '"features": []', html, count=1)
+    return html.replace(f'"{feature}", ', "").replace(f', "{feature}"', "")
+
+
+def profile_features(
+    site: Path, url: str, page_path: str, demo: str, chromium: str, runs: int
+) -> None:
+    """Each variant's cold load of the page, by turns: medians of the longest task, the time in
+    tasks over 50 ms, the theme's script's own time in them, first paint and the demo's mount."""
+    target = site / page_path / "index.html"
+    original = target.read_text(encoding="utf-8")
+    found: dict[str, list[tuple[float, ...]]] = {name: [] for name in FEATURE_VARIANTS}
+    try:
+        for _ in range(runs):
+            for name in FEATURE_VARIANTS:
+                target.unlink()  # a copy of its own, should the site's files be hard links
+                target.write_text(without_feature(original, name), encoding="utf-8")
+                load = trace_load(url, page_path, chromium, demo, site)
+                tasks = load["tasks"]
+                theme = sum(
+                    float(part.rsplit(" ", 1)[1])
+                    for _, _, causes in tasks
+                    for part in causes.split(", ")
+                    if part.startswith("bundle.")
+                )
+                found[name].append(
+                    (
+                        max((d for _, d, _ in tasks), default=0.0),
+                        sum(d for _, d, _ in tasks),
+                        theme,
+                        load["fcp"],
+                        load["mounted"],
+                    )
+                )
+    finally:
+        target.unlink()
+        target.write_text(original, encoding="utf-8")
+    print(f"Material's features on {page_path} ({runs} cold loads each, by turns; medians):")
+    print(f"{'without':20} {'longest':>8} {'sum>50':>8} {'theme':>7} {'FCP':>7} {'mounted':>8}")
+    for name, rows in found.items():
+        cols = [statistics.median(row[i] for row in rows) for i in range(5)]
+        print(
+            f"{name:20} {cols[0]:6.0f}ms {cols[1]:6.0f}ms {cols[2]:5.0f}ms {cols[3]:5.0f}ms "
+            f"{cols[4]:6.0f}ms"
+        )
 
 
 def main() -> None:
@@ -349,6 +506,9 @@ def main() -> None:
     parser.add_argument("--trace-demo", default="attention")
     parser.add_argument("--traces", type=int, default=1, help="traces of the page's cold load")
     parser.add_argument("--no-lighthouse", action="store_true")
+    parser.add_argument(
+        "--features", type=int, default=0, help="profile Material's features: loads per variant"
+    )
     args = parser.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
@@ -387,10 +547,12 @@ def main() -> None:
                 print_lighthouse(rows[name])
         for _ in range(args.traces):
             for name, url in urls.items():
-                tasks = trace_load(url, args.trace_page, chromium, args.trace_demo)
-                print(f"{sites[name]}:\n{'start':>7} {'task':>6}  cause (self ms)")
-                for start, duration, causes in tasks:
-                    print(f"{start:6.0f}ms {duration:5.0f}ms  {causes}")
+                load = trace_load(url, args.trace_page, chromium, args.trace_demo, sites[name])
+                print_trace(sites[name], args.trace_page, load)
+        if args.features:
+            profile_features(
+                site, urls["this"], args.trace_page, args.trace_demo, chromium, args.features
+            )
     finally:
         for httpd in servers.values():
             httpd.shutdown()

@@ -2,8 +2,9 @@
 
 A page links only the stylesheets it uses (KaTeX's where there are formulas, mkdocstrings' on the
 reference page); Python's client is in the <head> only where it starts Python at once, and there
-it starts the worker before the stylesheets have arrived; instant navigation brings KaTeX's look
-along to a page with formulas, and keeps Python.
+it starts the worker before the stylesheets have arrived, and the scripts at the end of the <body>
+are deferred; instant navigation brings KaTeX's look along to a page with formulas, and keeps
+Python.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from genai_course.plugin.head import client_before_theme, page_stylesheets
+from genai_course.plugin.head import client_before_theme, defer_body_scripts, page_stylesheets
 from tests.conftest import Server
 
 KATEX_CSS = "vendor/katex/katex.min.css"
@@ -63,13 +64,17 @@ def test_pythons_client_is_in_the_head_only_where_it_starts_python_at_once(
         order = [
             body.index(tag)
             for tag in (
-                '/config.js"></script>',
-                '/python.js"></script>',
+                '/config.js" defer></script>',
+                '/python.js" defer></script>',
                 "assets/javascripts/bundle.",
-                '/runtime.js"></script>',
+                '/runtime.js" defer></script>',
             )
         ]
         assert order == sorted(order), page
+        # every script there deferred: none holds the first paint back
+        scripts = re.findall(r"<script src=[^>]*>", body)
+        assert len(scripts) >= 8 and all(tag.endswith(" defer>") for tag in scripts), page
+    assert all(" defer" not in tag for tag in re.findall(r"<script src=[^>]*>", head))
 
 
 def test_stylesheets_and_client_placement_on_a_page_fragment() -> None:
@@ -85,6 +90,10 @@ def test_stylesheets_and_client_placement_on_a_page_fragment() -> None:
     moved = client_before_theme(page, "<script src=python.js></script>")
     assert moved is not None and "<p>x</p><script src=python.js></script><script src=" in moved
     assert client_before_theme("<body></body>", "<script></script>") is None
+    head_script = '<script src="a.js"></script>'
+    deferred = defer_body_scripts(head_script + page)
+    assert deferred.startswith(head_script)
+    assert '<script src="../assets/javascripts/bundle.0123abcd.min.js" defer></script>' in deferred
 
 
 # -- in the browser ----------------------------------------------------------------------------

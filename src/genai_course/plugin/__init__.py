@@ -44,7 +44,7 @@ from genai_course.plugin.exercises import (
     verify_exercise,
 )
 from genai_course.plugin.glossary import link_terms
-from genai_course.plugin.head import client_before_theme, page_stylesheets
+from genai_course.plugin.head import client_before_theme, defer_body_scripts, page_stylesheets
 from genai_course.plugin.livereload import (
     BuildErrorPage,
     allow_live_reload,
@@ -426,6 +426,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         moved = None if start else client_before_theme(output, client)
         if moved is not None:
             output, client = moved, ""
+        output = defer_body_scripts(output)
         tags = client + head_tags(lambda uri: get_relative_url(uri, page.url))
         updated, found = re.subn(
             r'(<meta charset="[^"]*">)', lambda m: m.group(1) + tags, output, count=1

@@ -129,3 +129,26 @@ def test_an_edited_program_is_loaded_for_its_run_and_says_so(page: object, serve
         timeout=120_000,
     )
     assert fresh(page, "positional_encoding") == ("0", "1")
+
+
+def test_renders_are_warmed_only_once_python_is_quiet(page: object, server: Server) -> None:
+    # a learner who acts as soon as Python is ready finds it importing and loading programs, one
+    # step at a time, as before: the warm-up renders come once no call has been in flight a while
+    page.add_init_script(  # type: ignore[attr-defined]
+        """(() => { const post = Worker.prototype.postMessage;
+             window.__sent = [];
+             Worker.prototype.postMessage = function (message, ...rest) {
+               if (message && message.type === 'load')
+                 window.__sent.push([performance.now(), !!message.render]);
+               return post.call(this, message, ...rest);
+             }; })()"""
+    )
+    page.goto(server.url + "topics/image-generation/")  # type: ignore[attr-defined]
+    python_ready(page)
+    settle(page)
+    sent = page.evaluate("window.__sent")  # type: ignore[attr-defined]
+    quiet = page.evaluate("window.genaiCourse.python.timings.quiet")  # type: ignore[attr-defined]
+    renders = [at for at, render in sent if render]
+    loads = [at for at, render in sent if not render]
+    assert len(renders) >= 4 and loads and min(loads) < quiet
+    assert min(renders) >= quiet

@@ -281,12 +281,16 @@
       item.ahead
         ? item.from !== location.pathname && item.ahead !== location.origin + location.pathname
         : item.name && !document.getElementById(`gc-demo-${item.name}`);
-    while (prepared.length && gone(prepared[0])) {
-      const { name, source } = prepared.shift();
+    for (let i = prepared.length - 1; i >= 0; i--) {
+      if (!gone(prepared[i])) continue;
+      const [{ name, source }] = prepared.splice(i, 1);
       if (source) warmed.delete(`${name}\n${source}`); // prepared when it is wanted again
     }
-    const next = prepared.shift();
-    if (!next) return;
+    // renders wait until Python is quiet: a learner who acts as soon as it is ready finds the
+    // worker doing no more than before (imports and programs, one step at a time)
+    const index = prepared.findIndex((item) => quiet || !item.render);
+    if (index < 0) return;
+    const [next] = prepared.splice(index, 1);
     preparing = true;
     const { name, source, module, render } = next;
     send({ type: "load", name, source, module, render })

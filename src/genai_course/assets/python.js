@@ -338,14 +338,12 @@
   }
   // A page's demos and their programs, read from its markup as the plugin writes it (embed.py);
   // not parsed as a document, which took the page's thread up to 100 ms for a long page.
-  // The program's text as the browser reads a textarea's markup: a detached <textarea> parses
-  // what it is given as text (character references decoded, no elements, nothing run), as the
-  // page's own textarea did.
-  const decoder = document.createElement("textarea");
-  const unescape = (text) => {
-    decoder.innerHTML = text;
-    return decoder.value;
-  };
+  const CHARACTERS = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+  const unescape = (text) =>
+    text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name) => {
+      if (name[0] !== "#") return CHARACTERS[name.toLowerCase()] || whole;
+      return String.fromCodePoint(name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : Number(name.slice(1)));
+    });
   function demosIn(html) {
     const demos = [];
     const found = /<div class="gc-demo"[^>]*\sdata-demo="([\w-]+)"[\s\S]*?<textarea[^>]*class="gc-code"[^>]*>([\s\S]*?)<\/textarea>/g;

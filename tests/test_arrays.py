@@ -75,6 +75,55 @@ def test_objects_are_refused() -> None:
         arrays.pack({"bad": np.array([{}, 1], dtype=object)})
 
 
+# the npz files the training scripts write with write_npz, and how each script calls it
+WRITTEN = {
+    "src/genai_course/data/digit_gan.npz": {},
+    "tests/data/gan_reference.npz": {},
+    "src/genai_course/data/digit_ddpm.npz": {"order": "K", "compresslevel": 6},
+    "tests/data/digit_ddpm_reference.npz": {"order": "K", "compresslevel": 6},
+    "src/genai_course/data/digit_vae.npz": {},
+    "tests/data/digit_vae_reference.npz": {},
+}
+
+
+@pytest.mark.parametrize("name", WRITTEN, ids=lambda name: Path(name).stem)
+def test_write_npz_writes_the_committed_files_again_byte_for_byte(
+    name: str, tmp_path: Path
+) -> None:
+    committed = (ROOT / name).read_bytes()
+    out = tmp_path / "again" / "out.npz"
+    arrays.write_npz(out, arrays.from_npz(committed), **WRITTEN[name])
+    assert out.read_bytes() == committed
+
+
+def test_write_npz_keeps_names_values_and_the_chosen_memory_order(tmp_path: Path) -> None:
+    given = {
+        "w": np.asfortranarray(np.arange(12, dtype=np.float16).reshape(3, 4)),
+        "scalar": np.array(200, dtype=np.int64),
+        "words": np.array(["cat", "milk"]),
+        "a": [1.5, 2.5],
+    }
+    for order in ("C", "K"):
+        path = tmp_path / f"{order}.npz"
+        arrays.write_npz(path, given, order=order)
+        with zipfile.ZipFile(path) as z:
+            assert [i.filename for i in z.infolist()] == [
+                "w.npy",
+                "scalar.npy",
+                "words.npy",
+                "a.npy",
+            ]
+            assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        loaded = arrays.from_npz(path.read_bytes())
+        for key, value in given.items():
+            assert np.array_equal(loaded[key], value) and loaded[key].shape == np.shape(value)
+        assert loaded["w"].flags.f_contiguous != (order == "C")
+        assert loaded["scalar"].shape == ()
+    again = tmp_path / "again.npz"
+    arrays.write_npz(again, given, order="K")
+    assert again.read_bytes() == (tmp_path / "K.npz").read_bytes()
+
+
 def test_models_read_from_packed_arrays_equal_those_read_from_npz(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

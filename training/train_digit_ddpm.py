@@ -35,12 +35,10 @@ from __future__ import annotations
 import argparse
 import copy
 import hashlib
-import io
 import json
 import math
 import platform
 import time
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -49,6 +47,7 @@ import torch
 from torch import nn
 
 from genai_course import ddpm, digits, positional
+from genai_course.arrays import write_npz
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_NPZ = ROOT / "src" / "genai_course" / "data" / "digit_ddpm.npz"
@@ -122,18 +121,6 @@ def load_weights(model: Denoiser, arrays: dict[str, np.ndarray]) -> None:
             layer = getattr(model, f"lin_{name}")
             layer.weight.copy_(torch.from_numpy(arrays[f"w_{name}"].T.copy()))
             layer.bias.copy_(torch.from_numpy(arrays[f"b_{name}"]))
-
-
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """np.savez_compressed's format, but every entry dated 1980-01-01: the same bytes each run."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, buffer.getvalue())
 
 
 def learning_rate(step: int, cfg: Config) -> float:
@@ -335,6 +322,9 @@ def main() -> None:
     write_npz(
         args.npz,
         {**stored, "num_steps": np.array(cfg.num_steps), "d_t": np.array(cfg.d_t)},
+        # the transposed weights keep their Fortran order, as in the npz committed so far
+        order="K",
+        compresslevel=6,
     )
     rounded = copy.deepcopy(ema)
     load_weights(rounded, {k: v.astype(np.float32) for k, v in stored.items()})
@@ -357,6 +347,8 @@ def main() -> None:
     write_npz(
         args.reference,
         {"x_t": ref_x, "t": ref_t, "c": ref_c, "eps": ref_eps, "eps_float32": ref_eps32},
+        order="K",
+        compresslevel=6,
     )
 
     losses = heldout_losses(rounded, heldout, alpha_bars)

@@ -36,11 +36,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import platform
 import time
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -51,6 +49,7 @@ from sklearn.linear_model import LogisticRegression
 from torch import nn
 
 from genai_course import digits, gan
+from genai_course.arrays import write_npz
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_NPZ = ROOT / "src" / "genai_course" / "data" / "digit_gan.npz"
@@ -131,18 +130,6 @@ def g_arrays(g: Generator, dtype: type) -> dict[str, np.ndarray]:
         "W_3": a(g.l3.weight.T),
         "b_3": a(g.l3.bias),
     }
-
-
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Like np.savez_compressed, but with fixed timestamps, so equal arrays give equal bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.asarray(array, order="C"), allow_pickle=False)
-            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, buffer.getvalue(), compresslevel=9)
 
 
 @torch.no_grad()

@@ -37,11 +37,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import platform
 import time
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -51,6 +49,7 @@ import torch.nn.functional as F  # noqa: N812 (the PyTorch idiom)
 from torch import nn
 
 from genai_course import digits
+from genai_course.arrays import write_npz
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_NPZ = ROOT / "src" / "genai_course" / "data" / "digit_vae.npz"
@@ -175,20 +174,6 @@ def load_weights(model: VAE, arrays: dict[str, np.ndarray]) -> None:
             layer.bias.copy_(t(b))
 
 
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """np.savez_compressed, but with fixed zip timestamps: the same arrays give the same bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(arrays):
-            member = io.BytesIO()
-            np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]))
-            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, member.getvalue(), compresslevel=9)
-    path.write_bytes(buffer.getvalue())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ)
@@ -250,7 +235,7 @@ def main() -> None:
 
     float32_heldout = evaluate(model.double(), heldout.images, cfg)
     arrays = weights(model)
-    write_npz(args.npz, arrays)
+    write_npz(args.npz, dict(sorted(arrays.items())))
     # from here on: the shipped float16 weights, in float64 (what genai_course.vae computes)
     load_weights(model, arrays)
     heldout_figures = evaluate(model, heldout.images, cfg)
@@ -280,7 +265,7 @@ def main() -> None:
             "grid_z": grid.numpy(),
             "grid_y": torch.sigmoid(model.decode_logits(grid)).numpy(),
         }
-    write_npz(args.reference, reference)
+    write_npz(args.reference, dict(sorted(reference.items())))
 
     npz_bytes = args.npz.read_bytes()
     report = {

@@ -1,6 +1,7 @@
 """The course's stored arrays (model weights, data), read the fastest way the page allows.
 
-The arrays are kept as ``genai_course/data/<name>.npz``, written by the training scripts. The course
+The arrays are kept as ``genai_course/data/<name>.npz``, written by the training scripts (with
+``write_npz``: the same arrays give the same bytes on every run). The course
 wheel the site ships carries each of them packed instead (``<name>.arrays``, made by ``pack`` when
 the wheel is built; plugin/bundle.py): one line of JSON naming every array's dtype, shape and
 memory order, then their bytes one after the other. In the page, ``np.load`` of a compressed npz
@@ -14,13 +15,15 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Arrays", "load", "pack", "unpack"]
+__all__ = ["Arrays", "load", "pack", "unpack", "write_npz"]
 
 # every array starts at a multiple of this, counted from the start of the bytes
 ALIGN = 16
@@ -86,3 +89,30 @@ def load(name: str) -> Arrays:
     if packed.is_file():
         return unpack(packed.read_bytes())
     return from_npz(folder.joinpath(f"{name}.npz").read_bytes())
+
+
+def write_npz(
+    path: Path,
+    arrays: Mapping[str, npt.ArrayLike],
+    *,
+    order: Literal["C", "K"] = "C",
+    compresslevel: int = 9,
+) -> None:
+    """Like np.savez_compressed, but every zip entry is dated 1980-01-01, so the same arrays give
+    the same bytes on every run. Entries in the mapping's order; ``order="C"`` stores every array
+    in C order, ``"K"`` as it lies in memory (a transposed weight stays Fortran-ordered, and
+    np.load gives it back so); ``compresslevel`` is zlib's (its default is 6)."""
+    # only the training scripts write npz files: the page, which imports this module, never
+    # needs zipfile (about 25 ms of imports under CPython)
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            member = io.BytesIO()
+            np.save(member, np.asarray(array, order=order), allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, member.getvalue(), compresslevel=compresslevel)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue())

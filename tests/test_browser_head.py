@@ -165,13 +165,15 @@ def test_the_worker_starts_before_the_stylesheets_arrive(page: Any, server: Serv
             held.append(route)
 
     page.route(re.compile(r".*\.css$"), hold)
-    page.goto(server.url + "try-it/", wait_until="commit")
+    # a stylesheet is asked for (python.js comes before the links in the <head>, so the worker
+    # may start before the parser has reached them: wait for the request itself)
+    with page.expect_request(re.compile(r".*\.css$")):
+        page.goto(server.url + "try-it/", wait_until="commit")
     # polled by a timer: no animation frame comes while the stylesheets hold the paint back
     page.wait_for_function(
         "() => window.genaiCourse && window.genaiCourse.python.timings.workerStart !== undefined",
         polling=50,
     )
-    assert held, "no stylesheet was asked for"
     assert page.evaluate(
         "[...document.styleSheets].every((s) => !s.href || !/\\.css$/.test(s.href))"
     )  # none has arrived

@@ -1,7 +1,8 @@
 """When Python starts: a student who only reads does not download it.
 
-It starts when a demo or exercise comes near the screen, at the first touch of one where the
-browser asks to save data, and at once on a page whose demo is at its top.
+It starts when a demo or exercise comes near the screen (within two screens' height of the
+window, measured on the page first opened as soon as it has painted), at the first touch of one
+where the browser asks to save data, and at once on a page whose demo is at its top.
 """
 
 from __future__ import annotations
@@ -34,17 +35,34 @@ def python_files(urls: list[str]) -> list[str]:
 def test_a_reader_who_does_not_reach_the_demo_downloads_no_python(
     page: Any, server: Server, requests_log: Any
 ) -> None:
+    page.set_viewport_size({"width": 375, "height": 667})  # a phone: the demo is 4 screens down
     page.goto(server.url + "topics/attention/")
     mounted(page, "attention")
-    # the demo is far below the first screen: nothing of Python is fetched
+    # the demo is more than two screens below the window: nothing of Python is fetched
     assert page.evaluate("window.genaiCourse.python.state") == "idle"
     assert python_files(requests_log.urls) == []
     assert page.locator("#gc-demo-attention").evaluate(
-        "(e) => e.getBoundingClientRect().top > 2 * innerHeight"
+        "(e) => e.getBoundingClientRect().top > 3 * innerHeight"
     )
     # reading on, the demo comes near the screen: Python starts before the learner acts
     page.evaluate(SCROLL_TO_FIRST_DEMO)
     page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)
+    assert python_files(requests_log.urls)
+
+
+def test_a_demo_within_two_screens_starts_python_without_scrolling(
+    page: Any, server: Server, requests_log: Any
+) -> None:
+    """On a laptop the attention demo is between two and three screens down: a learner heading
+    for it scrolls there in about the time Python takes to start, so it starts at once."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(server.url + "topics/attention/")
+    top = page.locator("#gc-demo-attention").evaluate(
+        "(e) => e.getBoundingClientRect().top / innerHeight"
+    )
+    assert 2 < top < 3, top  # beyond the one screen the observer used to look ahead
+    page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)
+    assert page.evaluate("scrollY") == 0
     assert python_files(requests_log.urls)
 
 

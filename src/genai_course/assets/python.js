@@ -194,10 +194,15 @@
 
   // ---- when to start Python -------------------------------------------------------------------
   // Python is about 17 MB to download and a second or two of work: a student who only reads does
-  // not pay for it. It starts when a demo or an exercise comes near the screen (within a screen's
-  // height), or at the learner's first touch of one (a pointer, a key, focus). Where the browser
-  // asks to save data (Save-Data, or a 2G connection), only the first touch starts it. A page whose
-  // first demo is at its top (the plugin marks python.js with data-start) starts it at once.
+  // not pay for it. It starts when a demo or an exercise comes near the screen (within two
+  // screens' height below or above the window: a learner heading for the demo scrolls that far in
+  // about the time Python takes to start), or at the learner's first touch of one (a pointer, a
+  // key, focus). Where the browser asks to save data (Save-Data, or a 2G connection), only the
+  // first touch starts it. A page whose first demo is at its top (the plugin marks python.js with
+  // data-start) starts it at once. On the page first opened the distance is measured as soon as
+  // the page has painted (this script runs before the theme's start-up, which takes a few
+  // hundred milliseconds before the runtime mounts the demos and its observer first reports).
+  const NEAR = 2; // screens
   function savingData() {
     const connection = navigator.connection;
     return !!connection && (connection.saveData === true || /(^|-)2g$/.test(connection.effectiveType || ""));
@@ -228,10 +233,32 @@
     }
     if (!nearby) {
       nearby = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onTouch(), {
-        rootMargin: "100% 0px",
+        rootMargin: `${100 * NEAR}% 0px`,
       });
     }
     elements.forEach((element) => nearby.observe(element));
+  }
+  // The page first opened: once it has painted (Python's downloads do not compete with what the
+  // reader sees first), is a demo or an exercise near the window already? The layout is done by
+  // then, so asking where they are costs no extra layout.
+  function afterFirstPaint(callback) {
+    const painted = () => performance.getEntriesByName("first-contentful-paint").length > 0;
+    const types = (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [];
+    if (!types.includes("paint") || painted()) return callback();
+    const observer = new PerformanceObserver(() => {
+      if (!painted()) return;
+      observer.disconnect();
+      callback();
+    });
+    observer.observe({ type: "paint", buffered: true });
+  }
+  function startIfNear(elements) {
+    if (python.worker || python.state === "failed" || savingData()) return;
+    const near = Array.from(elements).some((element) => {
+      const box = element.getBoundingClientRect();
+      return box.top < (1 + NEAR) * innerHeight && box.bottom > -NEAR * innerHeight;
+    });
+    if (near) startPython().catch(() => {});
   }
   // a new page of the visit (instant navigation) watches its own demos and exercises
   document.addEventListener("genai-course:python", stopWatching);
@@ -482,4 +509,5 @@
     attachEditor,
   };
   if (script.hasAttribute("data-start") && !savingData()) startPython();
+  else afterFirstPaint(() => startIfNear(document.querySelectorAll(".gc-demo[data-demo], .gc-exercise")));
 })();

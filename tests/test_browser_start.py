@@ -66,6 +66,36 @@ def test_a_demo_within_two_screens_starts_python_without_scrolling(
     assert python_files(requests_log.urls)
 
 
+HIDDEN_UNTIL_TOLD = """(() => {
+  const hide = () => document.documentElement.style.setProperty("opacity", "0", "important");
+  if (document.documentElement) hide();
+  else new MutationObserver((_, observer) => {
+    if (!document.documentElement) return;
+    observer.disconnect();
+    hide();
+  }).observe(document, { childList: true });
+})();"""
+
+
+def test_python_waits_while_nothing_of_the_page_has_been_shown(
+    page: Any, server: Server, requests_log: Any
+) -> None:
+    """A page that has painted nothing contentful yet (here: held transparent by the test) does not
+    start Python, though its demo is near; it starts once the page shows."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.add_init_script(HIDDEN_UNTIL_TOLD)
+    page.goto(server.url + "topics/pca-vs-autoencoders/")
+    mounted(page, "compression")
+    assert page.locator("#gc-demo-compression").evaluate(
+        "(e) => e.getBoundingClientRect().top < 2 * innerHeight"
+    )
+    assert page.evaluate("performance.getEntriesByName('first-contentful-paint').length") == 0
+    assert page.evaluate("window.genaiCourse.python.state") == "idle"
+    assert python_files(requests_log.urls) == []
+    page.evaluate("document.documentElement.style.removeProperty('opacity')")
+    page.wait_for_function("() => window.genaiCourse.python.state !== 'idle'")
+
+
 def test_with_save_data_python_waits_for_the_first_touch(
     page: Any, server: Server, requests_log: Any
 ) -> None:

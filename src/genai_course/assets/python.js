@@ -232,15 +232,19 @@
       return;
     }
     if (!nearby) {
-      nearby = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onTouch(), {
+      // (never before the page's first paint has been shown: see afterFirstPaint)
+      const seen = (entries) => entries.some((e) => e.isIntersecting) && afterFirstPaint(() => nearby && onTouch());
+      nearby = new IntersectionObserver(seen, {
         rootMargin: `${100 * NEAR}% 0px`,
       });
     }
     elements.forEach((element) => nearby.observe(element));
   }
-  // The page first opened: once it has painted (Python's downloads do not compete with what the
-  // reader sees first), is a demo or an exercise near the window already? The layout is done by
-  // then, so asking where they are costs no extra layout.
+  // Python's downloads wait until the page's first contentful paint has been shown (its entry
+  // is reported once the frame is presented): they never compete with what the reader sees first
+  // (nor, in Lighthouse's simulation, count towards the first paint). On the page first opened,
+  // is a demo or an exercise near the window then? The layout is done by then, so asking where
+  // they are costs no extra layout.
   function afterFirstPaint(callback) {
     const painted = () => performance.getEntriesByName("first-contentful-paint").length > 0;
     const types = (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [];

@@ -17,6 +17,7 @@ from genai_course.plugin.editor import EDITOR_PROJECT
 from tests.conftest import RequestLog, Server, open_context, python_ready
 from tests.test_browser_foundation import go_to_try_it
 from tests.test_browser_gates import site_pages
+from tests.test_browser_images import RAN, RUNS
 
 pytestmark = pytest.mark.browser
 
@@ -192,9 +193,13 @@ def test_typed_text_is_never_run_as_html(page: object, server: Server, built_sit
             ".gc-demo input[type=text]:enabled, .gc-demo .gc-controls textarea:enabled"
         )
         for index in range(fields.count()):
-            fields.nth(index).fill(PAYLOAD)
+            field = fields.nth(index)
+            demo = field.evaluate("e => e.closest('.gc-demo').id.replace('gc-demo-', '')")
+            runs = page.evaluate(RUNS, demo)  # type: ignore[attr-defined]
+            field.fill(PAYLOAD)
             tried += 1
-            page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+            # the run the typed text starts (after the typing pause) has ended and is shown
+            page.wait_for_function(RAN, arg=[demo, runs], timeout=60_000)  # type: ignore[attr-defined]
         # edited code that prints the payload, too
         for editor in page.locator(".gc-demo").all():  # type: ignore[attr-defined]
             editor.locator(".gc-editor summary").click()

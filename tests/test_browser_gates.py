@@ -54,9 +54,12 @@ def start_axe(page: object, scope: str | None = None) -> None:
     page.evaluate(AXE_SCRIPT)  # type: ignore[attr-defined]
     page.evaluate(  # type: ignore[attr-defined]
         """([scope, options]) => {
-          // from a task of its own: axe does much of its work before its first await
-          window.__gcAxe = new Promise((resolve) => setTimeout(resolve, 0)).then(() =>
-            scope === null ? axe.run(options) : axe.run(scope, options));
+          // after the page's next two frames (what the theme's scripts put off to a frame, such
+          // as the sidebars' heights, is done), from a task of its own: axe does much of its
+          // work before its first await, and the test goes on to the next page meanwhile
+          window.__gcAxe = new Promise((resolve) =>
+            requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0))),
+          ).then(() => (scope === null ? axe.run(options) : axe.run(scope, options)));
         }""",
         [scope, AXE_OPTIONS],
     )

@@ -1,9 +1,9 @@
 """What a page makes the browser wait for before its first paint (plugin/head.py; issue 25).
 
-A page links only the stylesheets it uses (KaTeX's where there are formulas, mkdocstrings' on the
+A page links only the stylesheets it uses (Temml's where there are formulas, mkdocstrings' on the
 reference page); Python's client is in the <head> only where it starts Python at once, and there
 it starts the worker before the stylesheets have arrived, and the scripts at the end of the <body>
-are deferred; instant navigation brings KaTeX's look along to a page with formulas, and keeps
+are deferred; instant navigation brings the formulas' look along to a page with formulas, and keeps
 Python.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from genai_course.plugin.head import client_before_theme, defer_body_scripts, page_stylesheets
 from tests.conftest import Server
 
-KATEX_CSS = "vendor/katex/katex.min.css"
+MATHS_CSS = "vendor/temml/temml.css"
 MKDOCSTRINGS_CSS = "assets/_mkdocstrings.css"
 
 
@@ -40,10 +40,10 @@ def pages(site: Path) -> dict[str, str]:
 def test_each_page_links_only_the_stylesheets_it_uses(built_site: Path) -> None:
     built = pages(built_site)
     with_formulas = {p for p, html in built.items() if 'class="arithmatex"' in html}
-    with_katex_css = {p for p, html in built.items() if KATEX_CSS in head_of(html)}
-    assert with_formulas and with_katex_css == with_formulas
-    assert "topics/attention/index.html" in with_katex_css
-    assert "index.html" not in with_katex_css  # the home page has no formula
+    with_maths_css = {p for p, html in built.items() if MATHS_CSS in head_of(html)}
+    assert with_formulas and with_maths_css == with_formulas
+    assert "topics/attention/index.html" in with_maths_css
+    assert "index.html" not in with_maths_css  # the home page has no formula
     with_api_css = {p for p, html in built.items() if MKDOCSTRINGS_CSS in head_of(html)}
     assert with_api_css == {"reference/index.html"}
 
@@ -79,14 +79,14 @@ def test_pythons_client_is_in_the_head_only_where_it_starts_python_at_once(
 
 def test_stylesheets_and_client_placement_on_a_page_fragment() -> None:
     page = (
-        '<head><link rel="stylesheet" href="../vendor/katex/katex.min.css">\n'
+        '<head><link rel="stylesheet" href="../vendor/temml/temml.css">\n'
         '<link rel="stylesheet" href="../assets/_mkdocstrings.css">\n</head>'
         '<body><p>x</p><script src="../assets/javascripts/bundle.0123abcd.min.js"></script></body>'
     )
-    assert KATEX_CSS not in page_stylesheets(page)
+    assert MATHS_CSS not in page_stylesheets(page)
     assert MKDOCSTRINGS_CSS not in page_stylesheets(page)
     used = page.replace("<p>x</p>", '<span class="arithmatex">\\(x\\)</span>')
-    assert KATEX_CSS in page_stylesheets(used) and MKDOCSTRINGS_CSS not in page_stylesheets(used)
+    assert MATHS_CSS in page_stylesheets(used) and MKDOCSTRINGS_CSS not in page_stylesheets(used)
     moved = client_before_theme(page, "<script src=python.js></script>")
     assert moved is not None and "<p>x</p><script src=python.js></script><script src=" in moved
     assert client_before_theme("<body></body>", "<script></script>") is None
@@ -110,40 +110,39 @@ def navigate(page: Any, url: str) -> None:
 
 
 CENTRE = "(e) => e.scrollIntoView({block: 'center'})"
-KATEX_LOOK = """() => {
-  const sheet = [...document.styleSheets].some((s) => s.href && s.href.endsWith('katex.min.css'));
-  const formula = document.querySelector('.md-content .katex');
-  const mathml = formula && formula.querySelector('.katex-mathml');
-  return sheet && !!formula && getComputedStyle(formula).fontFamily.includes('KaTeX_Main')
-    && getComputedStyle(mathml).position === 'absolute';
+MATHS_LOOK = """() => {
+  const sheet = [...document.styleSheets].some((s) => s.href && s.href.endsWith('temml.css'));
+  const formula = document.querySelector('.md-content .arithmatex > math');
+  return sheet && !!formula && getComputedStyle(formula).fontFamily.startsWith('STIX2')
+    && [...document.fonts].some((f) => f.family === 'STIX2' && f.status === 'loaded');
 }"""
 
 
 @pytest.mark.browser
-def test_instant_navigation_to_a_page_with_formulas_brings_katex_look_and_keeps_python(
+def test_instant_navigation_to_a_page_with_formulas_brings_their_look_and_keeps_python(
     page: Any, server: Server
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
     # the formula as a direct load shows it
     page.goto(server.url + "topics/attention/")
-    page.wait_for_function(KATEX_LOOK)
+    page.wait_for_function(MATHS_LOOK)
     page.evaluate("document.fonts.ready")
-    formula = page.locator(".md-content .katex-display").first
+    formula = page.locator(".md-content div.arithmatex").first
     formula.evaluate(CENTRE)
     direct = formula.screenshot()
-    # from the home page, which links no KaTeX stylesheet and loads Python's client in its body
+    # from the home page, which links no maths stylesheet and loads Python's client in its body
     page.goto(server.url)
-    assert page.evaluate("[...document.styleSheets].every((s) => !/katex/.test(s.href || ''))")
+    assert page.evaluate("[...document.styleSheets].every((s) => !/temml/.test(s.href || ''))")
     page.evaluate("window.__visitMarker = 1")
     navigate(page, server.url + "try-it/")
     page.wait_for_function("() => window.genaiCourse.python.state === 'ready'", timeout=120_000)
     worker = page.evaluate_handle("window.genaiCourse.python.worker")
     navigate(page, server.url + "topics/attention/")
-    page.wait_for_function(KATEX_LOOK)
+    page.wait_for_function(MATHS_LOOK)
     page.evaluate("document.fonts.ready")
     assert page.evaluate("window.__visitMarker") == 1  # the same document: instant navigation
     page.wait_for_function("() => document.querySelector('#gc-demo-attention[data-mounted]')")
-    formula = page.locator(".md-content .katex-display").first
+    formula = page.locator(".md-content div.arithmatex").first
     formula.evaluate(CENTRE)
     assert formula.screenshot() == direct
     # Python went on across the pages: the same worker, still ready

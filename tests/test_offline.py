@@ -142,7 +142,7 @@ def test_the_test_server_sends_the_caching_headers_the_readme_asks_hosts_for(
         f"/{snapshot.as_posix()}": immutable,
         f"/{bundle.as_posix()}": immutable,
         f"/{PYODIDE_IN_SITE}pyodide.asm.wasm": day,
-        "/vendor/katex/katex.min.css": day,
+        "/vendor/temml/temml.css": day,
         f"/{PYODIDE_IN_SITE}pyodide-lock.json": revalidate,  # it names this build's course wheel
         "/": revalidate,
         "/topics/attention/index.html": revalidate,

@@ -90,7 +90,7 @@
 
   // A wide table or formula scrolls sideways inside its own box on a phone; one that does must be
   // reachable from the keyboard (focusable, with a name), or its hidden part cannot be read.
-  const SCROLLERS = ".md-typeset__scrollwrap, .katex-display, div.arithmatex, .gc-alt, .gc-output";
+  const SCROLLERS = ".md-typeset__scrollwrap, div.arithmatex, .gc-alt, .gc-output";
 
   function labelScrollables() {
     const counts = {};
@@ -102,7 +102,7 @@
         box.tabIndex = 0;
         box.setAttribute("role", "region");
         // each region's name is unique on the page: "Table 2, scrollable"
-        const what = box.querySelector("table") ? "Table" : box.matches(".katex-display, div.arithmatex") ? "Formula" : "Output";
+        const what = box.querySelector("table") ? "Table" : box.matches("div.arithmatex") ? "Formula" : "Output";
         counts[what] = (counts[what] || 0) + 1;
         box.setAttribute("aria-label", `${what} ${counts[what]}, scrollable`);
       } else if (!scrolls && ours) {
@@ -125,7 +125,7 @@
     mountQuizzes(document);
     mountFilters(document);
     labelScrollables();
-    // the theme's and KaTeX's fonts change widths once they have loaded
+    // the theme's and the maths' fonts change widths once they have loaded
     if (document.fonts) document.fonts.ready.then(labelScrollables);
   }
 

@@ -64,7 +64,7 @@ from genai_course.plugin.subscribe import subscribe_markdown
 from genai_course.plugin.vendor import (
     ensure_dompurify,
     ensure_fflate,
-    ensure_katex,
+    ensure_temml,
     ensure_workbox,
 )
 
@@ -192,7 +192,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 py_compile=_flag("GENAI_PY_COMPILE", self.config.py_compile),
                 snapshot=_flag("GENAI_MEMORY_SNAPSHOT", self.config.memory_snapshot),
             )
-            self.vendor = {"katex": ensure_katex(cache), "fflate": ensure_fflate(cache)}
+            self.vendor = {"temml": ensure_temml(cache), "fflate": ensure_fflate(cache)}
             self.vendor.update(ensure_workbox(cache))
             self.vendor["dompurify"] = ensure_dompurify(cache)
         except BundleError as error:
@@ -210,7 +210,7 @@ class CoursePlugin(BasePlugin[CourseConfig]):
             len(self.bundle.files),
             self.bundle.total_bytes() / 1e6,
         )
-        config.extra_css[:0] = ["vendor/katex/katex.min.css", "assets/genai-course/course.css"]
+        config.extra_css[:0] = ["vendor/temml/temml.css", "assets/genai-course/course.css"]
         # the formulas are typeset when the site is built (maths.py), else in the browser
         self.maths_at_build = _flag("GENAI_MATHS_AT_BUILD", True)
         if self.maths_at_build and not can_typeset():
@@ -447,12 +447,12 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         assert self._env is not None and self._nav is not None and self._files is not None
         write_offline_page(Path(config.site_dir), self._env, config, self._nav, self._files)
         if self.maths_at_build:
-            katex = self.vendor["katex"] / "katex.min.js"
+            temml = self.vendor["temml"] / "temml.min.js"
             try:
-                count = typeset_site(Path(config.site_dir), katex)
+                count = typeset_site(Path(config.site_dir), temml)
             except MathsError as error:
                 raise PluginError(f"genai-course: formulas not typeset. {error}") from None
-            log.info("%d formulas typeset with KaTeX", count)
+            log.info("%d formulas typeset with Temml", count)
         cdn = self.config.pyodide_source == "cdn"
         origins = [self.config.pyodide_cdn_url.split("/pyodide/")[0]] if cdn else []
         count = apply_csp(Path(config.site_dir), origins, nonce=self.live_reload_nonce)

@@ -49,7 +49,7 @@ def policy(
             "worker-src 'self'",
             "manifest-src 'self'",
             f"connect-src 'self' {extra}".strip(),
-            # KaTeX and the theme set style attributes
+            # Temml and the theme set style attributes
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
             "font-src 'self'",

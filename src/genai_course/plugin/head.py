@@ -1,10 +1,10 @@
 """What a page makes the browser wait for before its first paint (issue 25, route 5).
 
 Every stylesheet in the <head> holds the first paint until it has arrived; so does a script
-there. A page links only the stylesheets it uses: KaTeX's on a page with formulas, mkdocstrings'
+there. A page links only the stylesheets it uses: Temml's on a page with formulas, mkdocstrings'
 on the reference page (the theme links both on every page). Material's instant navigation adds
 a stylesheet the next page links and removes the ones it does not (it compares the <head>s), so
-a formula reached from a page without one still gets KaTeX's look.
+a formula reached from a page without one still gets its look (the maths font, Temml's rules).
 
 Python's client (`config.js`, `python.js`) is first thing in the <head> only on a page that
 starts Python at once (its demo is at its top): there it starts the worker before the
@@ -25,7 +25,7 @@ __all__ = ["client_before_theme", "defer_body_scripts", "page_stylesheets"]
 
 # a stylesheet (theme-relative URL ending) -> what in a page's HTML uses it
 CONDITIONAL_STYLESHEETS = {
-    "vendor/katex/katex.min.css": 'class="arithmatex"',
+    "vendor/temml/temml.css": 'class="arithmatex"',
     "assets/_mkdocstrings.css": 'class="doc doc-',
 }
 

@@ -1,11 +1,16 @@
 """The formulas of the pages, typeset when the site is built.
 
 arithmatex marks each formula in the HTML (``<span class="arithmatex">\\(…\\)</span>`` inline,
-``<div class="arithmatex">\\[…\\]</div>`` displayed). The site's own KaTeX (``vendor/katex``),
-run once under Node.js for the whole site, turns them into KaTeX's markup, the same markup its
-auto-render puts in the page: the browser then loads no KaTeX script and typesets nothing. In the
-browser that cost 60–115 ms of the page's thread on a page with formulas, in the theme's
-start-up task, and loading KaTeX 30–80 ms on every page.
+``<div class="arithmatex">\\[…\\]</div>`` displayed). The site's own Temml (``vendor/temml``),
+run once under Node.js for the whole site, turns each into MathML, which the browser lays out
+itself in the STIX Two Math font (``temml.css``): the browser loads no script for the maths and
+typesets nothing (in the browser that cost 60–115 ms of the page's thread on a page with
+formulas). MathML is also what screen readers read; the TeX source is kept in each formula as
+its annotation.
+
+KaTeX, used before, drew each formula twice, as HTML spans for the eye and as hidden MathML for
+screen readers: on the image-generation page 6,829 of its 10,009 elements, which every style
+recalculation and layout of the page walked (the theme's start-up, a page swap).
 
 Without Node.js the pages keep typesetting in the browser (``math.js``), as before.
 """
@@ -22,28 +27,30 @@ from pathlib import Path
 __all__ = ["BROWSER_SCRIPTS", "MathsError", "can_typeset", "typeset_site"]
 
 # what typesets the formulas in the browser, when the build cannot
-BROWSER_SCRIPTS = [
-    "vendor/katex/katex.min.js",
-    "vendor/katex/contrib/auto-render.min.js",
-    "assets/genai-course/math.js",
-]
+BROWSER_SCRIPTS = ["vendor/temml/temml.min.js", "assets/genai-course/math.js"]
 
 FORMULA = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.DOTALL)
 DELIMITERS = {"span": ("\\(", "\\)"), "div": ("\\[", "\\]")}
 
-# Node.js: KaTeX (UMD build) from the last argument; formulas [[tex, display], …] as JSON on
-# stdin; the markup of each, in order, as JSON on stdout. throwOnError false, as in the browser:
-# a formula KaTeX cannot read is shown as its source, in the error colour.
+# Node.js: Temml's browser build (it defines the global `temml`) from the last argument;
+# formulas [[tex, display], …] as JSON on stdin; the MathML of each, in order, as JSON on stdout.
+# Errors are not thrown, as in the browser: a formula Temml cannot read is shown as its source
+# and the error, in the error colour. OPTIONS are math.js's too.
+OPTIONS = {"annotate": True, "throwOnError": False}
 SCRIPT = """
-const katex = require(process.argv[process.argv.length - 1]);
+const { readFileSync } = require("node:fs");
+const { runInNewContext } = require("node:vm");
+const script = readFileSync(process.argv[process.argv.length - 1], "utf8");
+const temml = runInNewContext(script + "\\n;temml");
+const options = OPTIONS;
 let input = "";
 process.stdin.on("data", (chunk) => (input += chunk));
 process.stdin.on("end", () => {
   const out = JSON.parse(input).map(([tex, displayMode]) =>
-    katex.renderToString(tex, { displayMode, throwOnError: false }));
+    temml.renderToString(tex, { ...options, displayMode }));
   process.stdout.write(JSON.stringify(out));
 });
-"""
+""".replace("OPTIONS", json.dumps(OPTIONS))
 
 
 class MathsError(Exception):
@@ -65,7 +72,7 @@ def _formula(kind: str, inner: str, where: Path) -> tuple[str, bool]:
     return text[len(left) : -len(right)], kind == "div"
 
 
-def typeset_site(site: Path, katex_script: Path) -> int:
+def typeset_site(site: Path, temml_script: Path) -> int:
     """Typeset every formula of the built pages under `site` in place; returns how many."""
     pages = {path: path.read_text(encoding="utf-8") for path in sorted(site.rglob("*.html"))}
     formulas: dict[tuple[str, bool], int] = {}
@@ -79,7 +86,7 @@ def typeset_site(site: Path, katex_script: Path) -> int:
         raise MathsError("Node.js (`node`) is not installed")
     try:
         done = subprocess.run(
-            [node, "-e", SCRIPT, "--", str(katex_script.resolve())],
+            [node, "-e", SCRIPT, "--", str(temml_script.resolve())],
             input=json.dumps(list(formulas)),
             capture_output=True,
             text=True,
@@ -89,11 +96,11 @@ def typeset_site(site: Path, katex_script: Path) -> int:
         markup = json.loads(done.stdout)
     except subprocess.CalledProcessError as error:
         last = (error.stderr or "").strip().splitlines()[-2:]
-        raise MathsError(f"KaTeX failed under Node.js: {' | '.join(last)}") from None
+        raise MathsError(f"Temml failed under Node.js: {' | '.join(last)}") from None
     except (subprocess.TimeoutExpired, json.JSONDecodeError) as error:
-        raise MathsError(f"KaTeX under Node.js gave no answer: {error}") from None
+        raise MathsError(f"Temml under Node.js gave no answer: {error}") from None
     if len(markup) != len(formulas):
-        raise MathsError(f"KaTeX typeset {len(markup)} of {len(formulas)} formulas")
+        raise MathsError(f"Temml typeset {len(markup)} of {len(formulas)} formulas")
     count = 0
     for path, text in pages.items():
 
@@ -102,8 +109,8 @@ def typeset_site(site: Path, katex_script: Path) -> int:
             count += 1
             kind = match.group(1)
             rendered = markup[formulas[_formula(kind, match.group(2), path)]]
-            # as auto-render leaves it: KaTeX's markup in a <span> of its own, in the marked element
-            return f'<{kind} class="arithmatex"><span>{rendered}</span></{kind}>'
+            # the <math> element in the marked one, as math.js leaves it in the browser
+            return f'<{kind} class="arithmatex">{rendered}</{kind}>'
 
         updated = FORMULA.sub(typeset, text)
         if updated != text:

@@ -1,6 +1,7 @@
 """Third-party browser assets served from the site itself (no CDN), each from its npm tarball
-pinned by sha256: KaTeX for the maths, fflate to unzip the wheels in the Python worker, Workbox
-for the service worker, DOMPurify to clean the figures' markup that Python returns."""
+pinned by sha256: Temml and the STIX Two Math font for the maths, fflate to unzip the wheels in
+the Python worker, Workbox for the service worker, DOMPurify to clean the figures' markup that
+Python returns."""
 
 from __future__ import annotations
 
@@ -15,18 +16,25 @@ from genai_course.plugin.bundle import BundleError, _run, sha256_of
 __all__ = [
     "DOMPURIFY_VERSION",
     "FFLATE_VERSION",
-    "KATEX_VERSION",
+    "STIX_MATH_VERSION",
+    "TEMML_VERSION",
     "WORKBOX_VERSION",
     "ensure_dompurify",
     "ensure_fflate",
-    "ensure_katex",
+    "ensure_temml",
     "ensure_workbox",
 ]
 
-KATEX_VERSION = "0.16.22"
-# sha256 of the npm tarball katex-0.16.22.tgz (npm tarballs are immutable once published)
-KATEX_TARBALL_SHA256 = "e9e0d167db3175481cbadaff38e8d90b130f6a3ddb451a47e43c577fd511f365"
-KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
+# Temml turns TeX into MathML, which every current browser lays out itself (MathML Core): one
+# <math> element tree per formula, where KaTeX drew each formula with about three times the
+# elements (spans for what is seen, and a hidden MathML copy for screen readers)
+TEMML_VERSION = "0.13.5"
+# sha256 of the npm tarball temml-0.13.5.tgz (npm tarballs are immutable once published)
+TEMML_TARBALL_SHA256 = "bca5b76dd26d1d6c81f8d817f6cc8bf0f0a1a7787512e281d5c22b986f8ae582"
+# the font the formulas are set in, with the OpenType MATH table that MathML layout needs
+# (stretchy brackets, radicals, script sizes): STIX Two Math, from Fontsource's npm package
+STIX_MATH_VERSION = "5.3.0"
+STIX_MATH_TARBALL_SHA256 = "948de1b5470fbbd745fedbe6135797454fe833d94feecc6f2073cd771fe2f5fd"
 
 FFLATE_VERSION = "0.8.3"
 FFLATE_TARBALL_SHA256 = "38c2cd824402407b43153c782274aec2ea83ea688e4aa0b743c5f2c305857d92"
@@ -54,15 +62,17 @@ def _ensure_npm_package(
 ) -> Path:
     """Unpack the files of `name@version` that `select` maps to a path (package-relative name in,
     path in the result out, None to skip) into a cached folder, and return the folder."""
-    target = cache / f"{name}-{version}"
+    # a scoped package (@scope/name) is packed as scope-name-version.tgz
+    packed = f"{name.removeprefix('@').replace('/', '-')}-{version}"
+    target = cache / packed
     if (target / ".complete").is_file():
         return target
     with tempfile.TemporaryDirectory() as tmp:
         _run(["npm", "pack", f"{name}@{version}", "--silent"], cwd=Path(tmp))
-        tarball = Path(tmp) / f"{name}-{version}.tgz"
+        tarball = Path(tmp) / f"{packed}.tgz"
         if not tarball.is_file() or sha256_of(tarball) != tarball_sha256:
             raise BundleError(
-                f"{name}-{version}.tgz from `npm pack` is missing or does not match its "
+                f"{packed}.tgz from `npm pack` is missing or does not match its "
                 f"pinned sha256 {tarball_sha256}; {purpose} needs it."
             )
         staging = Path(tmp) / "unpacked"
@@ -81,17 +91,41 @@ def _ensure_npm_package(
     return target
 
 
-def _katex_file(name: str) -> str | None:
-    name = name.removeprefix("dist/")
-    wanted = name in KATEX_FILES or (name.startswith("fonts/") and name.endswith(".woff2"))
-    return name if wanted else None
-
-
-def ensure_katex(cache: Path) -> Path:
-    """Return a folder with KaTeX's script, stylesheet, auto-render and woff2 fonts."""
-    return _ensure_npm_package(
-        cache, "katex", KATEX_VERSION, KATEX_TARBALL_SHA256, "the maths on the pages", _katex_file
+def ensure_temml(cache: Path) -> Path:
+    """Return a folder with Temml's browser build (temml.min.js, global `temml`), its stylesheet
+    for STIX Two Math (temml.css), the font (STIXTwoMath.woff2) and the licences."""
+    temml = _ensure_npm_package(
+        cache,
+        "temml",
+        TEMML_VERSION,
+        TEMML_TARBALL_SHA256,
+        "the maths on the pages",
+        {
+            "dist/temml.min.js": "temml.min.js",
+            "dist/Temml-STIX2.css": "temml.css",
+            "LICENSE": "LICENSE",
+        }.get,
     )
+    font = _ensure_npm_package(
+        cache,
+        "@fontsource/stix-two-math",
+        STIX_MATH_VERSION,
+        STIX_MATH_TARBALL_SHA256,
+        "the maths on the pages",
+        {
+            # the whole font, whatever the file's name says (Fontsource's CSS limits it to Latin)
+            "files/stix-two-math-latin-400-normal.woff2": "STIXTwoMath.woff2",
+            "LICENSE": "LICENSE-STIXTwoMath",
+        }.get,
+    )
+    target = cache / f"temml-{TEMML_VERSION}-stix-{STIX_MATH_VERSION}"
+    if not (target / ".complete").is_file():
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(temml, target, ignore=shutil.ignore_patterns(".complete"))
+        for name in ("STIXTwoMath.woff2", "LICENSE-STIXTwoMath"):
+            shutil.copy2(font / name, target / name)
+        (target / ".complete").write_text(target.name)
+    return target
 
 
 def ensure_fflate(cache: Path) -> Path:

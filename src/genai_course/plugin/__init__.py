@@ -51,7 +51,14 @@ from genai_course.plugin.livereload import (
     live_reload_nonce,
     port_problem,
 )
-from genai_course.plugin.maths import BROWSER_SCRIPTS, MathsError, can_typeset, typeset_site
+from genai_course.plugin.maths import (
+    BROWSER_SCRIPTS,
+    MathsError,
+    can_typeset,
+    formula_characters,
+    subset_font,
+    typeset_site,
+)
 from genai_course.plugin.nav import place_in_nav
 from genai_course.plugin.offline import (
     head_tags,
@@ -452,7 +459,16 @@ class CoursePlugin(BasePlugin[CourseConfig]):
                 count = typeset_site(Path(config.site_dir), temml)
             except MathsError as error:
                 raise PluginError(f"genai-course: formulas not typeset. {error}") from None
-            log.info("%d formulas typeset with Temml", count)
+            # the maths font in the site, cut to what its formulas show
+            font = Path(config.site_dir) / "vendor/temml/STIXTwoMath.woff2"
+            used = formula_characters(Path(config.site_dir))
+            subset_font(self.vendor["temml"] / font.name, used, font)
+            log.info(
+                "%d formulas typeset with Temml; maths font cut to %d characters, %d KB",
+                count,
+                len(used),
+                font.stat().st_size // 1024,
+            )
         cdn = self.config.pyodide_source == "cdn"
         origins = [self.config.pyodide_cdn_url.split("/pyodide/")[0]] if cdn else []
         count = apply_csp(Path(config.site_dir), origins, nonce=self.live_reload_nonce)

@@ -10,6 +10,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
@@ -161,6 +162,35 @@ def test_pages_fit_a_phone(browser: object, server: Server, built_site: Path) ->
     context.close()  # type: ignore[attr-defined]
     assert not too_wide, f"pages wider than a 375 px phone: {too_wide}"
     assert not log.outside
+
+
+@pytest.mark.browser
+def test_on_a_phone_wide_tables_and_formulas_scroll_and_are_reached_by_keyboard(
+    page: Any, server: Server
+) -> None:
+    """A table or formula wider than a phone scrolls in its own box: the box is focusable and
+    named, so that its hidden part can be read from the keyboard (pages.js labels them in a task
+    of their own, after the page's start-up)."""
+    page.set_viewport_size({"width": 375, "height": 667})
+    page.goto(server.url + "topics/positional-encoding/")
+    labelled = '[data-gc-scroll][tabindex="0"][role="region"]'
+    page.wait_for_function(
+        f"() => document.querySelector('.md-typeset__scrollwrap{labelled}')"
+        f" && document.querySelector('div.arithmatex{labelled}')"
+    )
+    names = page.eval_on_selector_all(labelled, "(boxes) => boxes.map((b) => b.ariaLabel)")
+    assert "Table 1, scrollable" in names and "Formula 1, scrollable" in names
+    assert len(names) == len(set(names))
+    # and only those: a formula that fits its width is not a stop of the keyboard's tour
+    boxes = page.eval_on_selector_all(
+        labelled, "(boxes) => boxes.map((b) => b.scrollWidth > b.clientWidth + 1)"
+    )
+    assert all(boxes), names
+    formula = page.locator(f"div.arithmatex{labelled}").first
+    assert formula.evaluate("(b) => b.scrollWidth > b.clientWidth")
+    # on a laptop the same formula fits, and its box is an ordinary one again
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_function("(b) => !b.hasAttribute('tabindex')", arg=formula.element_handle())
 
 
 class _Links(HTMLParser):

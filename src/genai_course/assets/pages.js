@@ -95,7 +95,10 @@
   function labelScrollables() {
     const counts = {};
     document.querySelectorAll(SCROLLERS).forEach((box) => {
-      const scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      // a formula's box clips what juts out above or below it (overflow-y: hidden), which does
+      // not make it scroll
+      const scrolls = box.scrollWidth > box.clientWidth + 1 ||
+        (box.scrollHeight > box.clientHeight + 1 && getComputedStyle(box).overflowY !== "hidden");
       const ours = box.dataset.gcScroll !== undefined;
       if (scrolls && (ours || !box.hasAttribute("tabindex"))) {
         box.dataset.gcScroll = "";
@@ -120,13 +123,24 @@
   // a "show the data as text" table opened, or a demo's figure and tables redrawn
   document.addEventListener("toggle", () => labelScrollables(), true);
 
+  // Measuring the boxes forces a layout: done in a task of its own once the page's start-up is
+  // over (inside the theme's start-up task it added 15-50 ms to a task of 100-250 ms on a demo
+  // page), and again when the fonts have loaded (they change widths).
+  function labelScrollablesSoon() {
+    const later = window.requestIdleCallback
+      ? (fn, options) => window.requestIdleCallback(fn, options)
+      : (fn) => setTimeout(fn, 50);
+    later(() => {
+      labelScrollables();
+      if (document.fonts) document.fonts.ready.then(labelScrollables);
+    }, { timeout: 500 });
+  }
+
   function mount() {
     nameSearchDialog();
     mountQuizzes(document);
     mountFilters(document);
-    labelScrollables();
-    // the theme's and the maths' fonts change widths once they have loaded
-    if (document.fonts) document.fonts.ready.then(labelScrollables);
+    labelScrollablesSoon();
   }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {

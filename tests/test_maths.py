@@ -85,6 +85,8 @@ def test_the_built_pages_carry_mathml_and_no_maths_script(built_site: Path) -> N
     assert '<span class="arithmatex">\\(' not in page
     assert "temml.min.js" not in " ".join(re.findall(r'<script src="([^"]+)"', page))
     assert "temml.css" in page  # the look of the formulas: the maths font, Temml's rules
+    # nor is the script in the site (nor, so, in what is saved for offline use)
+    assert not (built_site / "vendor/temml/temml.min.js").exists()
     assert "katex" not in page.lower()
     # the font the stylesheet names is in the site, cut to what the formulas show, with the MATH
     # table MathML layout needs

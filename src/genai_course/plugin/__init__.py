@@ -290,9 +290,11 @@ class CoursePlugin(BasePlugin[CourseConfig]):
         for name in self.bundle.files:
             path = self.bundle.directory / name
             files.append(File.generated(config, PYODIDE_IN_SITE + name, abs_src_path=str(path)))
+        # Temml's script only where the pages typeset their formulas themselves (no Node.js)
+        unused = {"temml.min.js"} if self.maths_at_build else set()
         for package, folder in self.vendor.items():
             for path in sorted(folder.rglob("*")):
-                if path.is_file() and not path.name.startswith("."):
+                if path.is_file() and not path.name.startswith(".") and path.name not in unused:
                     uri = f"vendor/{package}/{path.relative_to(folder).as_posix()}"
                     files.append(File.generated(config, uri, abs_src_path=str(path)))
         assets = resources.files("genai_course") / "assets"

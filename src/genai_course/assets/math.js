@@ -4,7 +4,7 @@
 // becomes the <math> element in the marked one, as the build leaves it.
 (function () {
   "use strict";
-  const OPTIONS = { annotate: true, throwOnError: false };
+  const OPTIONS = { annotate: false, throwOnError: false };
   function typeset(root) {
     if (!window.temml) return;
     root.querySelectorAll(".arithmatex").forEach((marked) => {

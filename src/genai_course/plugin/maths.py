@@ -5,8 +5,9 @@ arithmatex marks each formula in the HTML (``<span class="arithmatex">\\(…\\)<
 run once under Node.js for the whole site, turns each into MathML, which the browser lays out
 itself in the STIX Two Math font (``temml.css``): the browser loads no script for the maths and
 typesets nothing (in the browser that cost 60–115 ms of the page's thread on a page with
-formulas). MathML is also what screen readers read; the TeX source is kept in each formula as
-its annotation.
+formulas). MathML is also what screen readers read. The TeX source is not kept in the page (as
+a MathML annotation it would add two elements to each formula, which no browser shows, copies or
+reads aloud).
 
 KaTeX, used before, drew each formula twice, as HTML spans for the eye and as hidden MathML for
 screen readers: on the image-generation page 6,829 of its 10,009 elements, which every style
@@ -43,7 +44,7 @@ DELIMITERS = {"span": ("\\(", "\\)"), "div": ("\\[", "\\]")}
 # formulas [[tex, display], …] as JSON on stdin; the MathML of each, in order, as JSON on stdout.
 # Errors are not thrown, as in the browser: a formula Temml cannot read is shown as its source
 # and the error, in the error colour. OPTIONS are math.js's too.
-OPTIONS = {"annotate": True, "throwOnError": False}
+OPTIONS = {"annotate": False, "throwOnError": False}
 SCRIPT = """
 const { readFileSync } = require("node:fs");
 const { runInNewContext } = require("node:vm");
